@@ -1,0 +1,173 @@
+package canary
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/canarykit/canarykit/internal/atomicfile"
+)
+
+// Names inside a publication directory.
+const (
+	CurrentFile = "canary.txt"
+	ArchiveDir  = "archive"
+)
+
+// ArchiveName is the file name of serial n in the archive; zero-padded so
+// that a directory listing sorts by serial.
+func ArchiveName(n uint64) string { return fmt.Sprintf("%06d.txt", n) }
+
+// Next builds the canary that follows prev (nil for the first one).
+// prevText is prev's signed text, which the new canary's Previous names.
+func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now time.Time) (*Canary, error) {
+	issued := now.UTC().Truncate(time.Second)
+	c := &Canary{
+		Format:     FormatV1,
+		Issuer:     d.Issuer,
+		Serial:     1,
+		Issued:     issued,
+		Expires:    issued.Add(time.Duration(d.Cadence) + time.Duration(d.Grace)),
+		Threshold:  d.Threshold,
+		Signers:    signers,
+		Statements: d.Statements,
+	}
+	if prev != nil {
+		if !issued.After(prev.Issued) {
+			return nil, fmt.Errorf("the previous canary (serial %d) was issued at %s, not before now (%s); is the clock right?",
+				prev.Serial, prev.Issued.Format(time.RFC3339), issued.Format(time.RFC3339))
+		}
+		c.Serial = prev.Serial + 1
+		c.Previous = Digest(prevText)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// An Issued canary, as written by Issue.
+type Issued struct {
+	Canary *Canary
+	Text   []byte // the unsigned canarykit/1 text
+	Signed []byte // the clearsigned document; nil for a draft
+	Path   string // where it was written; empty for a draft
+}
+
+// IssueOptions change what Issue does.
+type IssueOptions struct {
+	Passphrase PassphraseFunc
+	// Draft builds the next canary without signing or writing anything.
+	Draft bool
+}
+
+// Issue makes the next canary of d in the publication directory dir: it
+// reads dir/canary.txt as the previous one, signs the new one with every
+// signer, and writes it to dir/canary.txt and dir/archive/. A failure
+// leaves dir as it was.
+func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued, error) {
+	prev, prevSigned, err := ReadCurrent(dir)
+	if err != nil {
+		return nil, err
+	}
+	signers := make([]*Signer, 0, len(d.Signers))
+	fps := make([]string, 0, len(d.Signers))
+	for _, ref := range d.Signers {
+		s, err := ReadSigner(d.KeyPath(ref))
+		if err != nil {
+			return nil, err
+		}
+		if contains(fps, s.Fingerprint()) {
+			return nil, fmt.Errorf("key %s is configured as a signer twice; each signer needs its own key", s.Fingerprint())
+		}
+		signers = append(signers, s)
+		fps = append(fps, s.Fingerprint())
+	}
+	var prevText []byte
+	if prevSigned != nil {
+		prevText = prevSigned.Text
+	}
+	c, err := Next(d, fps, prev, prevText, now)
+	if err != nil {
+		return nil, err
+	}
+	out := &Issued{Canary: c, Text: c.Render()}
+	if opts.Draft {
+		return out, nil
+	}
+	for _, s := range signers {
+		if err := s.Unlock(opts.Passphrase); err != nil {
+			return nil, err
+		}
+	}
+	if out.Signed, err = Sign(out.Text, signers, c.Issued); err != nil {
+		return nil, err
+	}
+	// The previous canary must be in the archive before it is replaced; a
+	// run that died between the two writes last time is repaired here.
+	if prev != nil {
+		if err := archive(dir, prev.Serial, mustRead(filepath.Join(dir, CurrentFile))); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	out.Path = filepath.Join(dir, CurrentFile)
+	if err := atomicfile.Write(out.Path, out.Signed, 0o644); err != nil {
+		return nil, err
+	}
+	if err := archive(dir, c.Serial, out.Signed); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadCurrent reads the canary now published in dir; both results are nil
+// when there is none yet.
+func ReadCurrent(dir string) (*Canary, *Signed, error) {
+	p := filepath.Join(dir, CurrentFile)
+	data, err := ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := Open(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v; move it away to start a new chain", p, err)
+	}
+	c, err := Parse(s.Text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: not a canarykit canary: %v; move it away to start a new chain", p, err)
+	}
+	return c, s, nil
+}
+
+func archive(dir string, serial uint64, data []byte) error {
+	adir := filepath.Join(dir, ArchiveDir)
+	if err := os.MkdirAll(adir, 0o755); err != nil {
+		return err
+	}
+	p := filepath.Join(adir, ArchiveName(serial))
+	old, err := os.ReadFile(p)
+	switch {
+	case err == nil && bytes.Equal(old, data):
+		return nil
+	case err == nil:
+		return fmt.Errorf("%s already holds a different canary with serial %d; the archive and %s disagree, sort them out by hand", p, serial, CurrentFile)
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	return atomicfile.Write(p, data, 0o644)
+}
+
+func mustRead(p string) []byte {
+	b, _ := os.ReadFile(p)
+	return b
+}

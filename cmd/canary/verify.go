@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/verify"
+)
+
+func newVerifyCmd(ios *streams) *cobra.Command {
+	var keys []string
+	var threshold int
+	var at, previous, warnBefore, format string
+	cmd := &cobra.Command{
+		Use:   "verify SOURCE --key FILE",
+		Short: "Check that a canary is authentic, fresh and unchanged",
+		Long: `Check a canary (a file, or - for standard input) and say plainly whether it
+can be trusted: who signed it and when, until when it holds, and, given the
+last canary you trusted (--previous), which statements were removed or
+reworded since.
+
+Each check is reported by name. The first line is the verdict. Exit codes:
+  0 OK        authentic, fresh, unchanged
+  1 WARNING   authentic, but expiring soon or something needs a look
+  2 CRITICAL  invalid, expired, or tripped (a statement removed or reworded)
+  3 UNKNOWN   could not check (unreadable input, missing key, bad arguments)
+
+Only the signed text is ever shown or used; text around the signed block is
+ignored and reported.`,
+		Example: `  canary verify canary.txt --key example.pub.asc
+  canary verify canary.txt --key example.pub.asc --previous last-trusted.txt
+  curl -s https://example.org/canary.txt | canary verify - --key example.pub.asc --format json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			r := runVerify(ios, args[0], keys, threshold, at, previous, warnBefore)
+			var err error
+			if format == "json" {
+				err = verify.WriteJSON(ios.Out, r)
+			} else {
+				err = verify.WriteText(ios.Out, r)
+			}
+			if err != nil {
+				return err
+			}
+			if r.Status != verify.OK {
+				return exitError{int(r.Status)}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&keys, "key", nil, "publisher's public key file (armored or binary; a keyring works); repeatable")
+	f.IntVar(&threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
+	f.StringVar(&at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
+	f.StringVar(&previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
+	f.StringVar(&warnBefore, "warn-before", "7d", "warn this long before the canary expires")
+	f.StringVarP(&format, "format", "f", "text", "output format: text or json")
+	return cmd
+}
+
+// runVerify turns every problem with the arguments into an UNKNOWN verdict,
+// so that JSON readers always get one object with a status.
+func runVerify(ios *streams, source string, keyFiles []string, threshold int, at, previous, warnBefore string) *verify.Result {
+	opts := verify.Options{Threshold: threshold, At: ios.Now()}
+	if threshold < 1 {
+		return verify.Unchecked("arguments", fmt.Errorf("--threshold %d: must be 1 or more", threshold))
+	}
+	if at != "" {
+		t, err := parseTime("at", at)
+		if err != nil {
+			return verify.Unchecked("arguments", err)
+		}
+		opts.At = t
+	}
+	wb, err := canary.ParseDuration(warnBefore)
+	if err != nil {
+		return verify.Unchecked("arguments", fmt.Errorf("--warn-before: %v", err))
+	}
+	opts.WarnBefore = wb
+	for _, k := range keyFiles {
+		el, err := canary.ReadKeyFile(k)
+		if err != nil {
+			return verify.Unchecked("key", fmt.Errorf("cannot read key file: %v", err))
+		}
+		opts.Keys = append(opts.Keys, el...)
+	}
+	if previous != "" {
+		if opts.Previous, err = canary.ReadFile(previous); err != nil {
+			return verify.Unchecked("previous", fmt.Errorf("cannot read --previous: %v", err))
+		}
+	}
+	var data []byte
+	if source == "-" {
+		data, err = io.ReadAll(io.LimitReader(ios.In, canary.MaxCanaryBytes+1))
+		if err == nil && len(data) > canary.MaxCanaryBytes {
+			err = fmt.Errorf("standard input is larger than %d bytes; a canary is a few KiB", canary.MaxCanaryBytes)
+		}
+	} else {
+		data, err = canary.ReadFile(source)
+	}
+	if err != nil {
+		return verify.Unchecked("input", fmt.Errorf("cannot read the canary: %v", err))
+	}
+	return verify.Verify(data, opts)
+}

@@ -1,0 +1,268 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/canarykit/canarykit/canary"
+)
+
+// Signature statuses, as printed in JSON.
+const (
+	SigGood        = "good"
+	SigBad         = "bad"
+	SigUnknownKey  = "unknown-key"
+	SigExpiredKey  = "expired-key"
+	SigRevokedKey  = "revoked-key"
+	SigWeakHash    = "weak-hash"
+	SigNotYetValid = "not-yet-valid"
+)
+
+// A Signature is the verdict on one signature of a canary.
+type Signature struct {
+	// Fingerprint is the signer's primary key fingerprint when the key is
+	// known, else the issuer fingerprint the signature carries (if any).
+	Fingerprint string    `json:"fingerprint"`
+	KeyID       string    `json:"key_id"`
+	Created     time.Time `json:"created"`
+	Status      string    `json:"status"`
+	Signer      string    `json:"signer,omitempty"` // primary user ID
+	Hash        string    `json:"hash"`
+	Message     string    `json:"message"`
+}
+
+// clockSkew is how far in the future a signature may be dated before it is
+// refused: publishers' clocks drift, but not by more than minutes.
+const clockSkew = 5 * time.Minute
+
+// checkSignatures judges every signature packet in sigs over the canonical
+// text. A packet that cannot be parsed ends the list with an error, since
+// what follows it cannot be trusted to be read correctly.
+func checkSignatures(sigs, canonical []byte, keys openpgp.EntityList, at time.Time) ([]Signature, error) {
+	var out []Signature
+	r := packet.NewReader(bytes.NewReader(sigs))
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var unsupported pgperrors.UnsupportedError
+		if errors.As(err, &unsupported) {
+			out = append(out, Signature{Status: SigBad, Message: "a signature of a kind this tool does not support: " + err.Error()})
+			continue
+		}
+		if err != nil {
+			return out, fmt.Errorf("the signature data is damaged: %v", err)
+		}
+		sig, ok := p.(*packet.Signature)
+		if !ok {
+			return out, fmt.Errorf("the signature block holds a %T packet, not only signatures", p)
+		}
+		out = append(out, checkSignature(sig, canonical, keys, at))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the signature block holds no signature")
+	}
+	return out, nil
+}
+
+func issuerKeyID(sig *packet.Signature) uint64 {
+	if sig.IssuerKeyId != nil {
+		return *sig.IssuerKeyId
+	}
+	// v4 key IDs are the low 64 bits of the fingerprint; v6 the high ones.
+	switch len(sig.IssuerFingerprint) {
+	case 20:
+		return binary.BigEndian.Uint64(sig.IssuerFingerprint[12:])
+	case 32:
+		return binary.BigEndian.Uint64(sig.IssuerFingerprint[:8])
+	}
+	return 0
+}
+
+func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.EntityList, at time.Time) Signature {
+	id := issuerKeyID(sig)
+	res := Signature{
+		KeyID:   fmt.Sprintf("%016X", id),
+		Created: sig.CreationTime.UTC(),
+		Hash:    hashName(sig.Hash),
+	}
+	if len(sig.IssuerFingerprint) > 0 {
+		res.Fingerprint = canary.Fingerprint(sig.IssuerFingerprint)
+	}
+	fail := func(status, format string, a ...any) Signature {
+		res.Status = status
+		res.Message = fmt.Sprintf(format, a...)
+		return res
+	}
+	if sig.SigType != packet.SigTypeText && sig.SigType != packet.SigTypeBinary {
+		return fail(SigBad, "signature of type %#x is not a document signature", sig.SigType)
+	}
+	entity, pub, sub := findKey(keys, id, sig.IssuerFingerprint)
+	if entity == nil {
+		return fail(SigUnknownKey, "made by key %s, which is not among the keys you gave", keyName(res))
+	}
+	res.Fingerprint = canary.Fingerprint(entity.PrimaryKey.Fingerprint)
+	res.Signer = primaryUID(entity)
+	who := signerName(res)
+
+	h, err := sig.PrepareVerify()
+	if err != nil {
+		return fail(SigBad, "signature by %s uses an unsupported hash: %v", who, err)
+	}
+	h.Write(canonical)
+	if err := pub.VerifySignature(h, sig); err != nil {
+		return fail(SigBad, "signature by %s does not match the text: the canary was changed after it was signed, or the signature is damaged", who)
+	}
+	if weakHash(sig.Hash) {
+		return fail(SigWeakHash, "signature by %s uses %s, which can be forged; ask the publisher to sign with SHA-256 or better", who, res.Hash)
+	}
+	if sig.CreationTime.Before(pub.CreationTime) {
+		return fail(SigNotYetValid, "signature by %s is dated %s, before its key was made (%s)", who, stamp(sig.CreationTime), stamp(pub.CreationTime))
+	}
+	if sig.CreationTime.After(at.Add(clockSkew)) {
+		return fail(SigNotYetValid, "signature by %s is dated %s, in the future", who, stamp(sig.CreationTime))
+	}
+	if entity.Revoked(sig.CreationTime) || (sub != nil && subRevoked(sub, sig.CreationTime)) {
+		return fail(SigRevokedKey, "key %s of %s is revoked; its signatures no longer count", res.KeyID, who)
+	}
+	if _, err := entity.VerifyPrimaryKey(sig.CreationTime, nil); errors.Is(err, pgperrors.ErrKeyExpired) {
+		return fail(SigExpiredKey, "key of %s had expired when it signed on %s", who, stamp(sig.CreationTime))
+	} else if errors.Is(err, pgperrors.ErrKeyRevoked) {
+		return fail(SigRevokedKey, "key of %s is revoked", who)
+	} else if err != nil {
+		if _, nowErr := entity.VerifyPrimaryKey(at, nil); nowErr == nil {
+			// The key is fine today but its self-signatures are all newer
+			// than this signature: gpg replaces the self-signature when a
+			// key's expiry is changed. Nothing proves the key was bound
+			// when it signed, so it does not count, but nor was the text
+			// altered.
+			return fail(SigNotYetValid, "the key of %s carries no self-signature as old as this signature (%s); its owner probably changed its expiry since. Ask the publisher to re-sign the canary",
+				who, stamp(sig.CreationTime))
+		}
+		return fail(SigBad, "key of %s has no valid self-signature at %s: %v", who, stamp(sig.CreationTime), err)
+	}
+	if sub != nil {
+		if _, err := sub.Verify(sig.CreationTime, nil); errors.Is(err, pgperrors.ErrKeyExpired) {
+			return fail(SigExpiredKey, "subkey %s of %s had expired when it signed on %s", res.KeyID, who, stamp(sig.CreationTime))
+		}
+	}
+	if sig.SigExpired(at) {
+		return fail(SigExpiredKey, "signature by %s has expired", who)
+	}
+	// Last, let go-crypto's own policy (binding signatures, key flags,
+	// algorithms, critical notations) have the final word, so that no
+	// check above can pass what the library would refuse.
+	if err := libraryVerify(entity, sig, canonical, at); err != nil {
+		return fail(SigBad, "signature by %s is refused: %v", who, err)
+	}
+	res.Status = SigGood
+	res.Message = fmt.Sprintf("good signature by %s, made %s", who, stamp(sig.CreationTime))
+	return res
+}
+
+func libraryVerify(e *openpgp.Entity, sig *packet.Signature, canonical []byte, at time.Time) error {
+	var pkt bytes.Buffer
+	if err := sig.Serialize(&pkt); err != nil {
+		return err
+	}
+	cfg := &packet.Config{Time: func() time.Time { return at }}
+	_, _, err := openpgp.VerifyDetachedSignature(openpgp.EntityList{e}, bytes.NewReader(canonical), &pkt, cfg)
+	return err
+}
+
+// findKey returns the entity holding the key that made a signature, the
+// (sub)key itself, and the subkey record when it is a subkey.
+func findKey(keys openpgp.EntityList, id uint64, fp []byte) (*openpgp.Entity, *packet.PublicKey, *openpgp.Subkey) {
+	if id == 0 && len(fp) == 0 {
+		return nil, nil, nil
+	}
+	match := func(pk *packet.PublicKey) bool {
+		if len(fp) > 0 {
+			return bytes.Equal(pk.Fingerprint, fp)
+		}
+		return pk.KeyId == id
+	}
+	for _, e := range keys {
+		if match(e.PrimaryKey) {
+			return e, e.PrimaryKey, nil
+		}
+		for i := range e.Subkeys {
+			if match(e.Subkeys[i].PublicKey) {
+				return e, e.Subkeys[i].PublicKey, &e.Subkeys[i]
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
+func subRevoked(s *openpgp.Subkey, t time.Time) bool {
+	sig, err := s.LatestValidBindingSignature(t, nil)
+	if err != nil {
+		sig = nil
+	}
+	return s.Revoked(sig, t)
+}
+
+func primaryUID(e *openpgp.Entity) string {
+	if _, id := e.PrimaryIdentity(time.Time{}, nil); id != nil {
+		return id.Name
+	}
+	for name := range e.Identities {
+		return name
+	}
+	return ""
+}
+
+func signerName(s Signature) string {
+	if s.Signer != "" {
+		return s.Signer + " (" + s.Fingerprint + ")"
+	}
+	return keyName(s)
+}
+
+func keyName(s Signature) string {
+	if s.Fingerprint != "" {
+		return s.Fingerprint
+	}
+	return s.KeyID
+}
+
+func weakHash(h crypto.Hash) bool {
+	return h == crypto.MD5 || h == crypto.SHA1 || h == crypto.RIPEMD160
+}
+
+func hashName(h crypto.Hash) string {
+	switch h {
+	case crypto.MD5:
+		return "MD5"
+	case crypto.SHA1:
+		return "SHA1"
+	case crypto.RIPEMD160:
+		return "RIPEMD160"
+	case crypto.SHA224:
+		return "SHA224"
+	case crypto.SHA256:
+		return "SHA256"
+	case crypto.SHA384:
+		return "SHA384"
+	case crypto.SHA512:
+		return "SHA512"
+	case crypto.SHA3_256:
+		return "SHA3-256"
+	case crypto.SHA3_512:
+		return "SHA3-512"
+	}
+	return fmt.Sprintf("hash #%d", h)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

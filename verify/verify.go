@@ -1,0 +1,464 @@
+// Package verify decides whether a canary can be trusted: that it is
+// authentic, fresh, and unchanged since the last one the reader trusted.
+// Every decision is a named check with a status, so that a verdict can be
+// explained in one line and audited in full.
+package verify
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/canarykit/canarykit/canary"
+)
+
+// A Status follows the monitoring-plugin convention, so that its value is
+// also the exit code cron and Nagios-style monitors understand.
+type Status int
+
+const (
+	OK       Status = 0
+	Warning  Status = 1
+	Critical Status = 2
+	Unknown  Status = 3
+)
+
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "OK"
+	case Warning:
+		return "WARNING"
+	case Critical:
+		return "CRITICAL"
+	}
+	return "UNKNOWN"
+}
+
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	for _, c := range []Status{OK, Warning, Critical, Unknown} {
+		if c.String() == v {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown status %q", v)
+}
+
+// severity orders statuses for the overall verdict. A proven problem
+// (CRITICAL) outranks not knowing (UNKNOWN), which outranks a warning:
+// when part of a canary could not be checked, the verdict must not read
+// as a mere warning.
+func (s Status) severity() int {
+	return [...]int{OK: 0, Warning: 1, Unknown: 2, Critical: 3}[s]
+}
+
+// Worse returns the more severe of a and b.
+func Worse(a, b Status) Status {
+	if b.severity() > a.severity() {
+		return b
+	}
+	return a
+}
+
+// A Check is one named test and its outcome.
+type Check struct {
+	Name    string `json:"name"`
+	Status  Status `json:"status"`
+	Message string `json:"message"`
+}
+
+// A Change is a statement that differs from the previous canary.
+type Change struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"` // removed, reworded or added
+	Old  string `json:"old,omitempty"`
+	New  string `json:"new,omitempty"`
+}
+
+// A Result is the full verdict on one canary.
+type Result struct {
+	Status     Status         `json:"status"`
+	Summary    string         `json:"summary"`
+	Checks     []Check        `json:"checks"`
+	Canary     *canary.Canary `json:"canary"`
+	Signatures []Signature    `json:"signatures"`
+	Changes    []Change       `json:"changes"`
+	// Digest names this canary's signed text, for the next one's Previous.
+	Digest string `json:"digest,omitempty"`
+}
+
+// Options say what to verify against.
+type Options struct {
+	// Keys are the publisher's public keys the reader trusts.
+	Keys openpgp.EntityList
+	// Threshold is how many distinct keys must have signed; 0 means 1. The
+	// canary's own threshold applies when it is higher.
+	Threshold int
+	// At is the moment to judge the canary at; zero means now.
+	At time.Time
+	// Previous is the last canary the reader trusted (the file as
+	// published), or nil.
+	Previous []byte
+	// WarnBefore is how long before expiry the verdict turns to WARNING.
+	WarnBefore time.Duration
+}
+
+// DefaultWarnBefore is the warning window when none is given.
+const DefaultWarnBefore = 7 * 24 * time.Hour
+
+func (r *Result) add(name string, s Status, format string, a ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: s, Message: fmt.Sprintf(format, a...)})
+}
+
+// Verify judges the canary in data, a file as published.
+func Verify(data []byte, opts Options) *Result {
+	if opts.At.IsZero() {
+		opts.At = time.Now()
+	}
+	r := &Result{Signatures: []Signature{}, Changes: []Change{}}
+	defer r.finish()
+
+	signed, err := canary.Open(data)
+	if err != nil {
+		status := Critical
+		if !strings.Contains(err.Error(), "damaged") {
+			status = Unknown // nothing signed to judge: we could not check
+		}
+		r.add("signed-block", status, "%v", err)
+		return r
+	}
+	switch {
+	case signed.Blocks > 1:
+		r.add("signed-block", Warning, "the input holds %d signed blocks; only the first was checked", signed.Blocks)
+	case signed.Outside > 0:
+		r.add("signed-block", Warning, "%d characters of text around the signed block are not signed and were ignored", signed.Outside)
+	default:
+		r.add("signed-block", OK, "the canary is one clearsigned block")
+	}
+	r.Digest = canary.Digest(signed.Text)
+
+	c, perr := canary.Parse(signed.Text)
+	if perr != nil {
+		r.add("format", Critical, "the signed text is not a valid %s canary: %v", canary.FormatV1, perr)
+	} else {
+		r.Canary = c
+		r.add("format", OK, "%s canary from %s, serial %d", c.Format, c.Issuer.Name, c.Serial)
+	}
+
+	r.checkSignatures(signed, c, opts)
+	if c == nil {
+		return r
+	}
+	r.checkDates(c, opts)
+	if opts.Previous != nil {
+		r.checkPrevious(c, opts.Previous)
+	}
+	return r
+}
+
+func (r *Result) checkSignatures(signed *canary.Signed, c *canary.Canary, opts Options) {
+	sigs, err := checkSignatures(signed.Signatures, signed.Canonical(), opts.Keys, opts.At)
+	r.Signatures = append(r.Signatures, sigs...)
+	if err != nil {
+		r.add("signature", Critical, "%v", err)
+		return
+	}
+	if len(opts.Keys) == 0 {
+		r.add("signer", Unknown, "no public key given, so nobody's signature can be checked; pass the publisher's key with --key FILE")
+		return
+	}
+	need := max(opts.Threshold, 1)
+	if c != nil && c.Threshold > need {
+		need = c.Threshold
+	}
+	good := map[string]Signature{}
+	var goodNames []string
+	byStatus := map[string][]Signature{}
+	for _, s := range sigs {
+		byStatus[s.Status] = append(byStatus[s.Status], s)
+		if s.Status == SigGood && good[s.Fingerprint].Status == "" {
+			good[s.Fingerprint] = s
+			goodNames = append(goodNames, signerName(s))
+		}
+	}
+	met := len(good) >= need
+	// A flaw in one signature is decisive when the good ones are too few;
+	// when enough others signed, it is still shown, as a warning.
+	flaw := Critical
+	if met {
+		flaw = Warning
+	}
+	messages := func(list []Signature) string {
+		var m []string
+		for _, s := range list {
+			m = append(m, s.Message)
+		}
+		return strings.Join(m, "; ")
+	}
+	if bad := byStatus[SigBad]; len(bad) > 0 {
+		r.add("signature", flaw, "%s", messages(bad))
+	} else if len(byStatus[SigUnknownKey]) < len(sigs) {
+		r.add("signature", OK, "every signature by a key you gave matches the text")
+	}
+	switch unknown := byStatus[SigUnknownKey]; {
+	case len(good) > 0 && len(unknown) > 0:
+		r.add("signer", OK, "signed by %s; also signed by keys you did not give: %s", strings.Join(goodNames, ", "), keyList(unknown))
+	case len(good) > 0:
+		r.add("signer", OK, "signed by %s", strings.Join(goodNames, ", "))
+	case len(unknown) == len(sigs):
+		r.add("signer", Critical, "no signature is by a key you gave: it was signed only by %s, so it may not come from the publisher", keyList(unknown))
+	default:
+		r.add("signer", Critical, "no valid signature by any key you gave")
+	}
+	if c != nil && len(c.Signers) > 0 {
+		for fp, s := range good {
+			if !contains(c.Signers, fp) {
+				r.add("signer", Warning, "%s signed, but the canary does not list that key among its signers", signerName(s))
+			}
+		}
+	}
+	keyProblems := append(append(byStatus[SigExpiredKey], byStatus[SigRevokedKey]...), byStatus[SigNotYetValid]...)
+	if len(keyProblems) > 0 {
+		r.add("key", flaw, "%s", messages(keyProblems))
+	} else if len(good) > 0 {
+		r.add("key", OK, "the signing keys were valid, not expired and not revoked when they signed")
+	}
+	if weak := byStatus[SigWeakHash]; len(weak) > 0 {
+		r.add("hash", flaw, "%s", messages(weak))
+	} else if len(good) > 0 {
+		r.add("hash", OK, "signed with %s", hashList(good))
+	}
+	if met {
+		r.add("threshold", OK, "%d of %d required signers signed", len(good), need)
+	} else {
+		r.add("threshold", Critical, "only %d of the %d required signers signed", len(good), need)
+	}
+	for _, s := range sigs {
+		if s.Hash != "" && len(signed.HashHeader) > 0 && !containsFold(signed.HashHeader, s.Hash) {
+			r.add("hash", Warning, "the block's Hash header (%s) does not name %s, which a signature uses; gpg will refuse this canary",
+				strings.Join(signed.HashHeader, ","), s.Hash)
+			break
+		}
+	}
+}
+
+func (r *Result) checkDates(c *canary.Canary, opts Options) {
+	at := opts.At
+	warn := opts.WarnBefore
+	if warn == 0 {
+		warn = DefaultWarnBefore
+	}
+	timeOK := true
+	for _, s := range r.Signatures {
+		if s.Status != SigGood {
+			continue
+		}
+		switch {
+		case s.Created.Before(c.Issued.Add(-clockSkew)):
+			r.add("signature-time", Critical, "the canary says it was issued %s, but %s signed it earlier, on %s: the date in the text is not the signing date",
+				stamp(c.Issued), signerName(s), stamp(s.Created))
+			timeOK = false
+		case s.Created.After(c.Expires):
+			r.add("signature-time", Warning, "%s signed on %s, after the canary had expired", signerName(s), stamp(s.Created))
+			timeOK = false
+		}
+	}
+	if c.Issued.After(at.Add(clockSkew)) {
+		r.add("signature-time", Critical, "the canary claims to be issued on %s, which is in the future", stamp(c.Issued))
+		timeOK = false
+	}
+	if timeOK {
+		r.add("signature-time", OK, "issued %s, consistent with the signature dates", stamp(c.Issued))
+	}
+	left := c.Expires.Sub(at)
+	switch {
+	case left <= 0:
+		r.add("expiry", Critical, "expired on %s (%s ago): the publisher has not renewed this canary in time", stamp(c.Expires), human(-left))
+	case left <= warn:
+		r.add("expiry", Warning, "expires on %s, in %s; a renewal is due", stamp(c.Expires), human(left))
+	default:
+		r.add("expiry", OK, "valid until %s (%s left)", stamp(c.Expires), human(left))
+	}
+}
+
+func (r *Result) checkPrevious(c *canary.Canary, prevData []byte) {
+	ps, err := canary.Open(prevData)
+	if err != nil {
+		r.add("previous", Unknown, "could not read the previous canary: %v", err)
+		return
+	}
+	p, err := canary.Parse(ps.Text)
+	if err != nil {
+		r.add("previous", Unknown, "the previous canary is not a %s canary: %v", canary.FormatV1, err)
+		return
+	}
+	if p.Issuer != c.Issuer {
+		r.add("previous-issuer", Critical, "issuer changed from %q (%s) to %q (%s)", p.Issuer.Name, p.Issuer.URL, c.Issuer.Name, c.Issuer.URL)
+	} else {
+		r.add("previous-issuer", OK, "same issuer as the previous canary")
+	}
+	switch {
+	case canary.Digest(ps.Text) == r.Digest:
+		r.add("previous-serial", Critical, "this is the same canary as the previous one (serial %d): it has not been renewed", c.Serial)
+	case c.Serial <= p.Serial:
+		r.add("previous-serial", Critical, "serial %d is not newer than the previous canary's %d: an old canary may be being served again (replay)", c.Serial, p.Serial)
+	case !c.Issued.After(p.Issued):
+		r.add("previous-serial", Critical, "issued %s, not after the previous canary (%s)", stamp(c.Issued), stamp(p.Issued))
+	default:
+		r.add("previous-serial", OK, "serial %d follows %d", c.Serial, p.Serial)
+	}
+	want := canary.Digest(ps.Text)
+	switch {
+	case c.Serial == p.Serial+1 && c.Previous == want:
+		r.add("previous-digest", OK, "chains to the previous canary (%s)", short(want))
+	case c.Serial == p.Serial+1 && c.Previous == "":
+		r.add("previous-digest", Critical, "names no previous canary, but one was issued before it: the chain was restarted")
+	case c.Serial == p.Serial+1:
+		r.add("previous-digest", Critical, "names a previous canary (%s) that is not the one you trusted (%s)", short(c.Previous), short(want))
+	case c.Serial > p.Serial+1:
+		r.add("previous-digest", Warning, "%d canaries were issued between the previous one (serial %d) and this one; the chain could not be checked across the gap",
+			c.Serial-p.Serial-1, p.Serial)
+	}
+	r.compareStatements(p.Statements, c.Statements)
+}
+
+func (r *Result) compareStatements(old, cur []canary.Statement) {
+	now := map[string]string{}
+	for _, s := range cur {
+		now[s.ID] = s.Text
+	}
+	before := map[string]bool{}
+	status := OK
+	var msgs []string
+	for _, s := range old {
+		before[s.ID] = true
+		t, ok := now[s.ID]
+		switch {
+		case !ok:
+			r.Changes = append(r.Changes, Change{ID: s.ID, Kind: "removed", Old: s.Text})
+			msgs = append(msgs, fmt.Sprintf("statement %q was REMOVED; it said: %q", s.ID, s.Text))
+			status = Critical
+		case t != s.Text:
+			r.Changes = append(r.Changes, Change{ID: s.ID, Kind: "reworded", Old: s.Text, New: t})
+			msgs = append(msgs, fmt.Sprintf("statement %q was REWORDED from %q to %q", s.ID, s.Text, t))
+			status = Critical
+		}
+	}
+	for _, s := range cur {
+		if !before[s.ID] {
+			r.Changes = append(r.Changes, Change{ID: s.ID, Kind: "added", New: s.Text})
+			msgs = append(msgs, fmt.Sprintf("statement %q is new: %q", s.ID, s.Text))
+		}
+	}
+	if len(msgs) == 0 {
+		r.add("statements", OK, "all %d statements are unchanged since the previous canary", len(old))
+		return
+	}
+	r.add("statements", status, "%s", strings.Join(msgs, "; "))
+}
+
+// finish sets the overall status and the one-line summary.
+func (r *Result) finish() {
+	r.Status = OK
+	for _, c := range r.Checks {
+		r.Status = Worse(r.Status, c.Status)
+	}
+	if r.Status != OK {
+		for _, c := range r.Checks {
+			if c.Status == r.Status {
+				r.Summary = c.Message
+				return
+			}
+		}
+	}
+	c := r.Canary
+	var who []string
+	for _, s := range r.Signatures {
+		if s.Status == SigGood {
+			who = append(who, s.Signer)
+		}
+	}
+	r.Summary = fmt.Sprintf("authentic canary from %s (serial %d), signed by %s, issued %s, valid until %s",
+		c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), stamp(c.Expires))
+}
+
+func keyList(list []Signature) string {
+	var m []string
+	for _, s := range list {
+		m = append(m, keyName(s))
+	}
+	return strings.Join(m, ", ")
+}
+
+func hashList(good map[string]Signature) string {
+	set := map[string]bool{}
+	for _, s := range good {
+		set[s.Hash] = true
+	}
+	var names []string
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func short(digest string) string {
+	if len(digest) > 19 {
+		return digest[:19] + "…"
+	}
+	return digest
+}
+
+// human writes a duration the way a person would say it.
+func human(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d >= 2*day:
+		return fmt.Sprintf("%d days", int(d/day))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d seconds", int(d/time.Second))
+}
+
+// Unchecked is the verdict when the canary could not even be looked at
+// (unreadable input, a missing key file): UNKNOWN, never CRITICAL, since
+// nothing was learnt about the canary itself.
+func Unchecked(name string, err error) *Result {
+	r := &Result{Signatures: []Signature{}, Changes: []Change{}}
+	r.add(name, Unknown, "%v", err)
+	r.finish()
+	return r
+}
