@@ -96,6 +96,8 @@ type Result struct {
 	Changes    []Change       `json:"changes"`
 	// Digest names this canary's signed text, for the next one's Previous.
 	Digest string `json:"digest,omitempty"`
+	// Source says where the canary came from; the caller fills it in.
+	Source *Source `json:"source,omitempty"`
 }
 
 // Options say what to verify against.

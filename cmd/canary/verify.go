@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -10,10 +9,20 @@ import (
 	"github.com/canarykit/canarykit/verify"
 )
 
+// verifyFlags are the reader's choices; each capability (keys, detached
+// signatures, fetching, freshness) reads its own fields.
+type verifyFlags struct {
+	keys       []string
+	sigs       []string
+	threshold  int
+	at         string
+	previous   string
+	warnBefore string
+	format     string
+}
+
 func newVerifyCmd(ios *streams) *cobra.Command {
-	var keys []string
-	var threshold int
-	var at, previous, warnBefore, format string
+	f := &verifyFlags{}
 	cmd := &cobra.Command{
 		Use:   "verify SOURCE --key FILE",
 		Short: "Check that a canary is authentic, fresh and unchanged",
@@ -35,12 +44,12 @@ ignored and reported.`,
   curl -s https://example.org/canary.txt | canary verify - --key example.pub.asc --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
+			if err := checkFormat(f.format); err != nil {
 				return err
 			}
-			r := runVerify(ios, args[0], keys, threshold, at, previous, warnBefore)
+			r := runVerify(ios, args[0], f)
 			var err error
-			if format == "json" {
+			if f.format == "json" {
 				err = verify.WriteJSON(ios.Out, r)
 			} else {
 				err = verify.WriteText(ios.Out, r)
@@ -54,58 +63,52 @@ ignored and reported.`,
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringArrayVar(&keys, "key", nil, "publisher's public key file (armored or binary; a keyring works); repeatable")
-	f.IntVar(&threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
-	f.StringVar(&at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
-	f.StringVar(&previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
-	f.StringVar(&warnBefore, "warn-before", "7d", "warn this long before the canary expires")
-	f.StringVarP(&format, "format", "f", "text", "output format: text or json")
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.keys, "key", nil, "publisher's public key file (armored or binary; a keyring works); repeatable")
+	fl.IntVar(&f.threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
+	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
+	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
+	fl.StringVar(&f.warnBefore, "warn-before", "7d", "warn this long before the canary expires")
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
 	return cmd
 }
 
 // runVerify turns every problem with the arguments into an UNKNOWN verdict,
 // so that JSON readers always get one object with a status.
-func runVerify(ios *streams, source string, keyFiles []string, threshold int, at, previous, warnBefore string) *verify.Result {
-	opts := verify.Options{Threshold: threshold, At: ios.Now()}
-	if threshold < 1 {
-		return verify.Unchecked("arguments", fmt.Errorf("--threshold %d: must be 1 or more", threshold))
+func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
+	opts := verify.Options{Threshold: f.threshold, At: ios.Now()}
+	if f.threshold < 1 {
+		return verify.Unchecked("arguments", fmt.Errorf("--threshold %d: must be 1 or more", f.threshold))
 	}
-	if at != "" {
-		t, err := parseTime("at", at)
+	if f.at != "" {
+		t, err := parseTime("at", f.at)
 		if err != nil {
 			return verify.Unchecked("arguments", err)
 		}
 		opts.At = t
 	}
-	wb, err := canary.ParseDuration(warnBefore)
+	wb, err := canary.ParseDuration(f.warnBefore)
 	if err != nil {
 		return verify.Unchecked("arguments", fmt.Errorf("--warn-before: %v", err))
 	}
 	opts.WarnBefore = wb
-	for _, k := range keyFiles {
+	for _, k := range f.keys {
 		el, err := canary.ReadKeyFile(k)
 		if err != nil {
 			return verify.Unchecked("key", fmt.Errorf("cannot read key file: %v", err))
 		}
 		opts.Keys = append(opts.Keys, el...)
 	}
-	if previous != "" {
-		if opts.Previous, err = canary.ReadFile(previous); err != nil {
+	if f.previous != "" {
+		if opts.Previous, err = canary.ReadFile(f.previous); err != nil {
 			return verify.Unchecked("previous", fmt.Errorf("cannot read --previous: %v", err))
 		}
 	}
-	var data []byte
-	if source == "-" {
-		data, err = io.ReadAll(io.LimitReader(ios.In, canary.MaxCanaryBytes+1))
-		if err == nil && len(data) > canary.MaxCanaryBytes {
-			err = fmt.Errorf("standard input is larger than %d bytes; a canary is a few KiB", canary.MaxCanaryBytes)
-		}
-	} else {
-		data, err = canary.ReadFile(source)
-	}
+	in, err := readInput(ios, source, f)
 	if err != nil {
-		return verify.Unchecked("input", fmt.Errorf("cannot read the canary: %v", err))
+		return verify.Unchecked("input", err)
 	}
-	return verify.Verify(data, opts)
+	r := verify.Verify(in.data, opts)
+	r.Source = in.source
+	return r
 }
