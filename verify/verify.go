@@ -455,6 +455,13 @@ func human(d time.Duration) string {
 	return fmt.Sprintf("%d seconds", int(d/time.Second))
 }
 
+// Add records a check made outside Verify (a pinned key, a fetch) and
+// recomputes the verdict, so callers never have to merge statuses by hand.
+func (r *Result) Add(name string, s Status, msg string) {
+	r.add(name, s, "%s", msg)
+	r.finish()
+}
+
 // Unchecked is the verdict when the canary could not even be looked at
 // (unreadable input, a missing key file): UNKNOWN, never CRITICAL, since
 // nothing was learnt about the canary itself.
