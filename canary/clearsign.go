@@ -254,3 +254,51 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// ReadSignatures turns a detached signature file, armored or binary, into
+// its binary signature packets. Several armored blocks one after another
+// are accepted, as people concatenate the signatures of several signers.
+func ReadSignatures(data []byte) ([]byte, error) {
+	if len(data) > maxSignatureBytes {
+		return nil, fmt.Errorf("signature file is larger than %d bytes", maxSignatureBytes)
+	}
+	if markerIndex(data, beginSignature) < 0 {
+		if bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN ")) {
+			return nil, errors.New("not an OpenPGP signature: the armor is not a PGP SIGNATURE block")
+		}
+		if len(data) == 0 || data[0]&0x80 == 0 {
+			return nil, errors.New("not an OpenPGP signature (neither armored nor binary OpenPGP)")
+		}
+		return data, nil
+	}
+	var out []byte
+	rest := data
+	for {
+		i := markerIndex(rest, beginSignature)
+		if i < 0 {
+			break
+		}
+		rest = rest[i:]
+		block, err := armor.Decode(bytes.NewReader(rest))
+		if err != nil {
+			return nil, fmt.Errorf("the signature armor is damaged: %v", err)
+		}
+		body, err := io.ReadAll(io.LimitReader(block.Body, maxSignatureBytes+1))
+		if err != nil {
+			return nil, fmt.Errorf("the signature armor is damaged: %v", err)
+		}
+		out = append(out, body...)
+		if len(out) > maxSignatureBytes {
+			return nil, fmt.Errorf("signatures are larger than %d bytes", maxSignatureBytes)
+		}
+		end := bytes.Index(rest, []byte("\n-----END PGP SIGNATURE-----"))
+		if end < 0 {
+			break
+		}
+		rest = rest[end+1:]
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the signature block is empty")
+	}
+	return out, nil
+}

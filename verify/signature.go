@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"time"
 
@@ -44,10 +45,26 @@ type Signature struct {
 // refused: publishers' clocks drift, but not by more than minutes.
 const clockSkew = 5 * time.Minute
 
-// checkSignatures judges every signature packet in sigs over the canonical
-// text. A packet that cannot be parsed ends the list with an error, since
-// what follows it cannot be trusted to be read correctly.
-func checkSignatures(sigs, canonical []byte, keys openpgp.EntityList, at time.Time) ([]Signature, error) {
+// A document is what signatures are checked over: the canonical text of a
+// clearsigned block, or the bytes of a file with detached signatures.
+type document struct {
+	data     []byte
+	detached bool
+}
+
+// hash feeds the document to h the way a signature of type t covers it.
+func (d document) hash(h hash.Hash, t packet.SignatureType) {
+	if d.detached && t == packet.SigTypeText {
+		// A text signature covers the text with CRLF line endings.
+		h = openpgp.NewCanonicalTextHash(h)
+	}
+	h.Write(d.data)
+}
+
+// checkSignatures judges every signature packet in sigs over the document.
+// A packet that cannot be parsed ends the list with an error, since what
+// follows it cannot be trusted to be read correctly.
+func checkSignatures(sigs []byte, doc document, keys openpgp.EntityList, at time.Time) ([]Signature, error) {
 	var out []Signature
 	r := packet.NewReader(bytes.NewReader(sigs))
 	for {
@@ -67,7 +84,7 @@ func checkSignatures(sigs, canonical []byte, keys openpgp.EntityList, at time.Ti
 		if !ok {
 			return out, fmt.Errorf("the signature block holds a %T packet, not only signatures", p)
 		}
-		out = append(out, checkSignature(sig, canonical, keys, at))
+		out = append(out, checkSignature(sig, doc, keys, at))
 	}
 	if len(out) == 0 {
 		return nil, errors.New("the signature block holds no signature")
@@ -89,7 +106,7 @@ func issuerKeyID(sig *packet.Signature) uint64 {
 	return 0
 }
 
-func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.EntityList, at time.Time) Signature {
+func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList, at time.Time) Signature {
 	id := issuerKeyID(sig)
 	res := Signature{
 		KeyID:   fmt.Sprintf("%016X", id),
@@ -107,9 +124,39 @@ func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.Entity
 	if sig.SigType != packet.SigTypeText && sig.SigType != packet.SigTypeBinary {
 		return fail(SigBad, "signature of type %#x is not a document signature", sig.SigType)
 	}
-	entity, pub, sub := findKey(keys, id, sig.IssuerFingerprint)
-	if entity == nil {
+	cands := findKeys(keys, id, sig.IssuerFingerprint)
+	if len(cands) == 0 {
 		return fail(SigUnknownKey, "made by key %s, which is not among the keys you gave", keyName(res))
+	}
+	// A reader may give several versions of one key (say, the one
+	// published in 2021 and today's, each with its own self-signatures):
+	// the signature counts if any version shows the key valid when it
+	// signed, as a keyring holding all self-signatures would.
+	var best Signature
+	for i, k := range cands {
+		v := checkWith(sig, doc, k, res, at)
+		if i == 0 || v.Status == SigGood {
+			best = v
+		}
+		if v.Status == SigGood {
+			break
+		}
+	}
+	return best
+}
+
+type candidate struct {
+	entity *openpgp.Entity
+	pub    *packet.PublicKey
+	sub    *openpgp.Subkey
+}
+
+func checkWith(sig *packet.Signature, doc document, k candidate, res Signature, at time.Time) Signature {
+	entity, pub, sub := k.entity, k.pub, k.sub
+	fail := func(status, format string, a ...any) Signature {
+		res.Status = status
+		res.Message = fmt.Sprintf(format, a...)
+		return res
 	}
 	res.Fingerprint = canary.Fingerprint(entity.PrimaryKey.Fingerprint)
 	res.Signer = primaryUID(entity)
@@ -119,7 +166,7 @@ func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.Entity
 	if err != nil {
 		return fail(SigBad, "signature by %s uses an unsupported hash: %v", who, err)
 	}
-	h.Write(canonical)
+	doc.hash(h, sig.SigType)
 	if err := pub.VerifySignature(h, sig); err != nil {
 		return fail(SigBad, "signature by %s does not match the text: the canary was changed after it was signed, or the signature is damaged", who)
 	}
@@ -140,13 +187,13 @@ func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.Entity
 	} else if errors.Is(err, pgperrors.ErrKeyRevoked) {
 		return fail(SigRevokedKey, "key of %s is revoked", who)
 	} else if err != nil {
-		if _, nowErr := entity.VerifyPrimaryKey(at, nil); nowErr == nil {
+		if _, anyErr := entity.VerifyPrimaryKey(time.Time{}, nil); anyErr == nil {
 			// The key is fine today but its self-signatures are all newer
 			// than this signature: gpg replaces the self-signature when a
 			// key's expiry is changed. Nothing proves the key was bound
 			// when it signed, so it does not count, but nor was the text
 			// altered.
-			return fail(SigNotYetValid, "the key of %s carries no self-signature as old as this signature (%s); its owner probably changed its expiry since. Ask the publisher to re-sign the canary",
+			return fail(SigNotYetValid, "the key of %s carries no self-signature as old as this signature (%s), so nothing shows the key was bound then (its owner may have renewed it since); GnuPG accepts this, canarykit and Sequoia do not. Ask the publisher to re-sign the canary",
 				who, stamp(sig.CreationTime))
 		}
 		return fail(SigBad, "key of %s has no valid self-signature at %s: %v", who, stamp(sig.CreationTime), err)
@@ -162,7 +209,10 @@ func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.Entity
 	// Last, let go-crypto's own policy (binding signatures, key flags,
 	// algorithms, critical notations) have the final word, so that no
 	// check above can pass what the library would refuse.
-	if err := libraryVerify(entity, sig, canonical, at); err != nil {
+	if msg := weakBinding(entity, sub, sig.CreationTime, at); msg != "" {
+		return fail(SigWeakHash, "the key of %s %s", who, msg)
+	}
+	if err := libraryVerify(entity, sig, doc, at); err != nil {
 		return fail(SigBad, "signature by %s is refused: %v", who, err)
 	}
 	res.Status = SigGood
@@ -170,21 +220,21 @@ func checkSignature(sig *packet.Signature, canonical []byte, keys openpgp.Entity
 	return res
 }
 
-func libraryVerify(e *openpgp.Entity, sig *packet.Signature, canonical []byte, at time.Time) error {
+func libraryVerify(e *openpgp.Entity, sig *packet.Signature, doc document, at time.Time) error {
 	var pkt bytes.Buffer
 	if err := sig.Serialize(&pkt); err != nil {
 		return err
 	}
 	cfg := &packet.Config{Time: func() time.Time { return at }}
-	_, _, err := openpgp.VerifyDetachedSignature(openpgp.EntityList{e}, bytes.NewReader(canonical), &pkt, cfg)
+	_, _, err := openpgp.VerifyDetachedSignature(openpgp.EntityList{e}, bytes.NewReader(doc.data), &pkt, cfg)
 	return err
 }
 
-// findKey returns the entity holding the key that made a signature, the
-// (sub)key itself, and the subkey record when it is a subkey.
-func findKey(keys openpgp.EntityList, id uint64, fp []byte) (*openpgp.Entity, *packet.PublicKey, *openpgp.Subkey) {
+// findKeys returns every given key (primary or subkey) that matches the
+// signature's issuer.
+func findKeys(keys openpgp.EntityList, id uint64, fp []byte) []candidate {
 	if id == 0 && len(fp) == 0 {
-		return nil, nil, nil
+		return nil
 	}
 	match := func(pk *packet.PublicKey) bool {
 		if len(fp) > 0 {
@@ -192,17 +242,20 @@ func findKey(keys openpgp.EntityList, id uint64, fp []byte) (*openpgp.Entity, *p
 		}
 		return pk.KeyId == id
 	}
+	var out []candidate
 	for _, e := range keys {
 		if match(e.PrimaryKey) {
-			return e, e.PrimaryKey, nil
+			out = append(out, candidate{e, e.PrimaryKey, nil})
+			continue
 		}
 		for i := range e.Subkeys {
 			if match(e.Subkeys[i].PublicKey) {
-				return e, e.Subkeys[i].PublicKey, &e.Subkeys[i]
+				out = append(out, candidate{e, e.Subkeys[i].PublicKey, &e.Subkeys[i]})
+				break
 			}
 		}
 	}
-	return nil, nil, nil
+	return out
 }
 
 func subRevoked(s *openpgp.Subkey, t time.Time) bool {
@@ -266,3 +319,29 @@ func hashName(h crypto.Hash) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// weakBinding says why a key's binding at signature time rests on a weak
+// hash, or "" if it does not. A SHA-1 self-signature can be forged, so it
+// binds nothing on its own; but when the owner has since re-signed the key
+// with a strong hash, that newer signature vouches for the same binding,
+// and old canaries signed under the SHA-1 one keep counting.
+func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, signedAt, at time.Time) string {
+	self, err := e.PrimarySelfSignature(signedAt, nil)
+	if err == nil && weakHash(self.Hash) {
+		strong, err := e.PrimarySelfSignature(at, nil)
+		if err != nil || weakHash(strong.Hash) {
+			return fmt.Sprintf("is bound to its user ID only by a %s self-signature, which can be forged; ask its owner to re-sign the key with SHA-256 or better", hashName(self.Hash))
+		}
+	}
+	if sub == nil {
+		return ""
+	}
+	bind, err := sub.LatestValidBindingSignature(signedAt, nil)
+	if err == nil && weakHash(bind.Hash) {
+		strong, err := sub.LatestValidBindingSignature(at, nil)
+		if err != nil || weakHash(strong.Hash) {
+			return fmt.Sprintf("has its signing subkey bound only by a %s signature, which can be forged", hashName(bind.Hash))
+		}
+	}
+	return ""
+}

@@ -5,6 +5,7 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -98,6 +99,9 @@ type Result struct {
 	Digest string `json:"digest,omitempty"`
 	// Source says where the canary came from; the caller fills it in.
 	Source *Source `json:"source,omitempty"`
+	// FreeText is set instead of Canary for a canary not in the
+	// canarykit format.
+	FreeText *FreeText `json:"free_text,omitempty"`
 }
 
 // Options say what to verify against.
@@ -112,6 +116,12 @@ type Options struct {
 	// Previous is the last canary the reader trusted (the file as
 	// published), or nil.
 	Previous []byte
+	// Signatures are detached signature files (armored or binary) over
+	// data; when there are none, data must be a clearsigned block.
+	Signatures [][]byte
+	// MaxAge judges a free-text canary, which states no expiry: it is
+	// stale this long after it was issued. Zero leaves its age unjudged.
+	MaxAge time.Duration
 	// WarnBefore is how long before expiry the verdict turns to WARNING.
 	WarnBefore time.Duration
 }
@@ -123,7 +133,9 @@ func (r *Result) add(name string, s Status, format string, a ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, Status: s, Message: fmt.Sprintf(format, a...)})
 }
 
-// Verify judges the canary in data, a file as published.
+// Verify judges the canary in data, a file as published: a clearsigned
+// block, or, when opts.Signatures holds detached signatures, the signed
+// file itself.
 func Verify(data []byte, opts Options) *Result {
 	if opts.At.IsZero() {
 		opts.At = time.Now()
@@ -131,46 +143,74 @@ func Verify(data []byte, opts Options) *Result {
 	r := &Result{Signatures: []Signature{}, Changes: []Change{}}
 	defer r.finish()
 
-	signed, err := canary.Open(data)
-	if err != nil {
-		status := Critical
-		if !strings.Contains(err.Error(), "damaged") {
-			status = Unknown // nothing signed to judge: we could not check
+	var text, sigs []byte
+	var doc document
+	var hashHeader []string
+	if len(opts.Signatures) > 0 {
+		for i, f := range opts.Signatures {
+			packets, err := canary.ReadSignatures(f)
+			if err != nil {
+				r.add("signed-block", Unknown, "signature file %d: %v", i+1, err)
+				return r
+			}
+			sigs = append(sigs, packets...)
 		}
-		r.add("signed-block", status, "%v", err)
-		return r
-	}
-	switch {
-	case signed.Blocks > 1:
-		r.add("signed-block", Warning, "the input holds %d signed blocks; only the first was checked", signed.Blocks)
-	case signed.Outside > 0:
-		r.add("signed-block", Warning, "%d characters of text around the signed block are not signed and were ignored", signed.Outside)
-	default:
-		r.add("signed-block", OK, "the canary is one clearsigned block")
-	}
-	r.Digest = canary.Digest(signed.Text)
-
-	c, perr := canary.Parse(signed.Text)
-	if perr != nil {
-		r.add("format", Critical, "the signed text is not a valid %s canary: %v", canary.FormatV1, perr)
+		if len(data) > canary.MaxCanaryBytes {
+			r.add("signed-block", Unknown, "the file is larger than %d bytes", canary.MaxCanaryBytes)
+			return r
+		}
+		text, doc = data, document{data: data, detached: true}
+		r.add("signed-block", OK, "the whole file is covered by %d detached signature file(s)", len(opts.Signatures))
 	} else {
+		signed, err := canary.Open(data)
+		if err != nil {
+			status := Critical
+			if !strings.Contains(err.Error(), "damaged") {
+				status = Unknown // nothing signed to judge: we could not check
+			}
+			r.add("signed-block", status, "%v", err)
+			return r
+		}
+		switch {
+		case signed.Blocks > 1:
+			r.add("signed-block", Warning, "the input holds %d signed blocks; only the first was checked", signed.Blocks)
+		case signed.Outside > 0:
+			r.add("signed-block", Warning, "%d characters of text around the signed block are not signed and were ignored", signed.Outside)
+		default:
+			r.add("signed-block", OK, "the canary is one clearsigned block")
+		}
+		text, sigs, hashHeader = signed.Text, signed.Signatures, signed.HashHeader
+		doc = document{data: signed.Canonical()}
+	}
+	r.Digest = canary.Digest(text)
+
+	c, perr := canary.Parse(text)
+	switch {
+	case perr == nil:
 		r.Canary = c
 		r.add("format", OK, "%s canary from %s, serial %d", c.Format, c.Issuer.Name, c.Serial)
+	case bytes.HasPrefix(text, []byte("Format: canarykit/")):
+		r.add("format", Critical, "the signed text is not a valid %s canary: %v", canary.FormatV1, perr)
+	default:
+		r.FreeText = &FreeText{Text: string(text)}
+		r.add("format", OK, "a free-text canary (not in the canarykit format): shown as signed, judged by its dates")
 	}
 
-	r.checkSignatures(signed, c, opts)
-	if c == nil {
-		return r
-	}
-	r.checkDates(c, opts)
-	if opts.Previous != nil {
-		r.checkPrevious(c, opts.Previous)
+	r.checkSignatures(sigs, doc, hashHeader, c, opts)
+	switch {
+	case c != nil:
+		r.checkDates(c, opts)
+		if opts.Previous != nil {
+			r.checkPrevious(c, opts.Previous)
+		}
+	case r.FreeText != nil:
+		r.checkFreeText(opts)
 	}
 	return r
 }
 
-func (r *Result) checkSignatures(signed *canary.Signed, c *canary.Canary, opts Options) {
-	sigs, err := checkSignatures(signed.Signatures, signed.Canonical(), opts.Keys, opts.At)
+func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []string, c *canary.Canary, opts Options) {
+	sigs, err := checkSignatures(packets, doc, opts.Keys, opts.At)
 	r.Signatures = append(r.Signatures, sigs...)
 	if err != nil {
 		r.add("signature", Critical, "%v", err)
@@ -221,7 +261,13 @@ func (r *Result) checkSignatures(signed *canary.Signed, c *canary.Canary, opts O
 	case len(unknown) == len(sigs):
 		r.add("signer", Critical, "no signature is by a key you gave: it was signed only by %s, so it may not come from the publisher", keyList(unknown))
 	default:
-		r.add("signer", Critical, "no valid signature by any key you gave")
+		var known []Signature
+		for _, s := range sigs {
+			if s.Status != SigUnknownKey {
+				known = append(known, s)
+			}
+		}
+		r.add("signer", Critical, "no valid signature by any key you gave: %s", messages(known))
 	}
 	if c != nil && len(c.Signers) > 0 {
 		for fp, s := range good {
@@ -242,14 +288,14 @@ func (r *Result) checkSignatures(signed *canary.Signed, c *canary.Canary, opts O
 		r.add("hash", OK, "signed with %s", hashList(good))
 	}
 	if met {
-		r.add("threshold", OK, "%d of %d required signers signed", len(good), need)
+		r.add("threshold", OK, "%d signer(s) signed, %d required", len(good), need)
 	} else {
 		r.add("threshold", Critical, "only %d of the %d required signers signed", len(good), need)
 	}
 	for _, s := range sigs {
-		if s.Hash != "" && len(signed.HashHeader) > 0 && !containsFold(signed.HashHeader, s.Hash) {
+		if s.Hash != "" && len(hashHeader) > 0 && !containsFold(hashHeader, s.Hash) {
 			r.add("hash", Warning, "the block's Hash header (%s) does not name %s, which a signature uses; gpg will refuse this canary",
-				strings.Join(signed.HashHeader, ","), s.Hash)
+				strings.Join(hashHeader, ","), s.Hash)
 			break
 		}
 	}
@@ -384,15 +430,22 @@ func (r *Result) finish() {
 			}
 		}
 	}
-	c := r.Canary
 	var who []string
 	for _, s := range r.Signatures {
 		if s.Status == SigGood {
 			who = append(who, s.Signer)
 		}
 	}
-	r.Summary = fmt.Sprintf("authentic canary from %s (serial %d), signed by %s, issued %s, valid until %s",
-		c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), stamp(c.Expires))
+	switch c, f := r.Canary, r.FreeText; {
+	case c != nil:
+		r.Summary = fmt.Sprintf("authentic canary from %s (serial %d), signed by %s, issued %s, valid until %s",
+			c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), stamp(c.Expires))
+	case f != nil && f.Expires != nil:
+		r.Summary = fmt.Sprintf("authentic free-text canary signed by %s, issued %s, judged by age: fresh until %s",
+			strings.Join(who, ", "), stamp(f.Issued), stamp(*f.Expires))
+	default:
+		r.Summary = "all checks passed"
+	}
 }
 
 func keyList(list []Signature) string {

@@ -181,7 +181,7 @@ func TestThreshold(t *testing.T) {
 	a, b := keys(t)
 	both := mk(t, 1, t0, nil, statements(), a, b)
 	all := append(append(openpgp.EntityList{}, a.public...), b.public...)
-	expect(t, Verify(both, Options{Keys: all, Threshold: 2, At: t0}), OK, "threshold", "2 of 2")
+	expect(t, Verify(both, Options{Keys: all, Threshold: 2, At: t0}), OK, "threshold", "2 signer(s) signed, 2 required")
 	r := Verify(both, Options{Keys: a.public, Threshold: 2, At: t0})
 	expect(t, r, Critical, "threshold", "only 1 of the 2")
 	if r.Signatures[1].Status != SigUnknownKey {
@@ -265,9 +265,9 @@ func TestUnreadableInput(t *testing.T) {
 	expect(t, Verify(damaged, Options{Keys: a.public, At: t0}), Critical, "signed-block", "damaged")
 }
 
-func TestNotACanarykitText(t *testing.T) {
+func TestBrokenCanarykitTextIsCritical(t *testing.T) {
 	a, _ := keys(t)
-	data := sign(t, []byte("We have received no warrant.\n"), t0, a)
+	data := sign(t, []byte("Format: canarykit/1\nIssuer: X\n"), t0, a)
 	r := Verify(data, Options{Keys: a.public, At: t0})
 	expect(t, r, Critical, "format", "not a valid canarykit/1")
 	if r.Signatures[0].Status != SigGood {

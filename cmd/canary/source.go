@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
@@ -33,8 +36,63 @@ func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the canary: %v", err)
 	}
-	return &input{
+	in := &input{
 		data:   data,
 		source: &verify.Source{Location: src, FetchedAt: ios.Now().UTC().Truncate(time.Second), Digest: canary.Digest(data)},
-	}, nil
+	}
+	for _, p := range f.sigs {
+		sig, err := canary.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read --sig: %v", err)
+		}
+		in.sigs = append(in.sigs, sig)
+	}
+	if len(f.sigs) == 0 && src != "-" && !bytes.Contains(data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
+		if in.sigs, err = neighbourSignatures(src); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// neighbourSignatures finds the detached OpenPGP signatures published next
+// to a file the usual ways: FILE.asc, FILE.sig, and one per signer as
+// FILE.sig.NAME or FILE.asc.NAME (Qubes, Namecoin). Files that are not
+// OpenPGP signatures (signify's FILE.sig, say) are skipped.
+func neighbourSignatures(file string) ([][]byte, error) {
+	var names []string
+	for _, pattern := range []string{file + ".asc", file + ".sig", file + ".sig.*", file + ".asc.*"} {
+		m, err := filepath.Glob(globEscape(pattern))
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, m...)
+	}
+	var sigs [][]byte
+	for _, n := range names {
+		data, err := canary.ReadFile(n)
+		if err != nil {
+			continue
+		}
+		if _, err := canary.ReadSignatures(data); err != nil {
+			continue
+		}
+		sigs = append(sigs, data)
+	}
+	return sigs, nil
+}
+
+// globEscape quotes the glob metacharacters of a file name, keeping the
+// final "*" of the pattern.
+func globEscape(pattern string) string {
+	star := strings.HasSuffix(pattern, ".*")
+	if star {
+		pattern = strings.TrimSuffix(pattern, "*")
+	}
+	r := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, `\`, `\\`)
+	pattern = r.Replace(pattern)
+	if star {
+		pattern += "*"
+	}
+	return pattern
 }

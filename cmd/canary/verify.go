@@ -18,6 +18,7 @@ type verifyFlags struct {
 	at         string
 	previous   string
 	warnBefore string
+	maxAge     string
 	format     string
 }
 
@@ -69,6 +70,8 @@ ignored and reported.`,
 	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
 	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
 	fl.StringVar(&f.warnBefore, "warn-before", "7d", "warn this long before the canary expires")
+	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature file over SOURCE (armored or binary); repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
+	fl.StringVar(&f.maxAge, "max-age", "", "for canaries that state no expiry (free text): stale this long after issue, e.g. 90d")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
 	return cmd
 }
@@ -92,6 +95,11 @@ func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
 		return verify.Unchecked("arguments", fmt.Errorf("--warn-before: %v", err))
 	}
 	opts.WarnBefore = wb
+	if f.maxAge != "" {
+		if opts.MaxAge, err = canary.ParseDuration(f.maxAge); err != nil {
+			return verify.Unchecked("arguments", fmt.Errorf("--max-age: %v", err))
+		}
+	}
 	for _, k := range f.keys {
 		el, err := canary.ReadKeyFile(k)
 		if err != nil {
@@ -108,6 +116,7 @@ func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
 	if err != nil {
 		return verify.Unchecked("input", err)
 	}
+	opts.Signatures = in.sigs
 	r := verify.Verify(in.data, opts)
 	r.Source = in.source
 	return r
