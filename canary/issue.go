@@ -77,7 +77,12 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	signers := make([]*Signer, 0, len(d.Signers))
 	fps := make([]string, 0, len(d.Signers))
 	for _, ref := range d.Signers {
-		s, err := ReadSigner(d.KeyPath(ref))
+		read := ReadSigner
+		if opts.Draft {
+			// A draft only names its signers; they sign it elsewhere.
+			read = readAnyKey
+		}
+		s, err := read(d.KeyPath(ref))
 		if err != nil {
 			return nil, err
 		}
@@ -170,4 +175,16 @@ func archive(dir string, serial uint64, data []byte) error {
 func mustRead(p string) []byte {
 	b, _ := os.ReadFile(p)
 	return b
+}
+
+// readAnyKey reads the one key, public or secret, in path.
+func readAnyKey(path string) (*Signer, error) {
+	el, err := ReadKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(el) != 1 {
+		return nil, fmt.Errorf("%s holds %d keys; give each signer its own file", path, len(el))
+	}
+	return &Signer{Entity: el[0], Source: path}, nil
 }

@@ -2,16 +2,25 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/verify"
 )
 
 func newIssueCmd(io *streams) *cobra.Command {
-	var config, out, at, format string
-	var dryRun bool
+	var config, out, at, format, from string
+	var dryRun, unsigned bool
 	cmd := &cobra.Command{
 		Use:   "issue --config canary.yaml --out DIR",
 		Short: "Issue and sign the next canary",
@@ -22,13 +31,24 @@ write DIR/canary.txt and DIR/archive/NNNNNN.txt. Writes are atomic: a failure
 never leaves a half-written or unsigned canary.
 
 The result verifies with stock "gpg --verify DIR/canary.txt".
-Passphrases come from CANARY_PASSPHRASE or a prompt.`,
+Passphrases come from CANARY_PASSPHRASE or a prompt.
+
+When the signers are in different places (m of n), make a draft with
+--unsigned (signer keys may then be public keys), let each signer add their
+signature with "canary cosign DIR/draft.txt --key KEY", and publish it with
+--from DIR/draft.txt once enough have signed.`,
 		Example: `  canary issue --config canary.yaml --out public
-  canary issue --config canary.yaml --out public --dry-run`,
+  canary issue --config canary.yaml --out public --dry-run
+  canary issue --config canary.yaml --out public --unsigned
+  canary cosign public/draft.txt --key keys/bob.sec.asc
+  canary issue --config canary.yaml --out public --from public/draft.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
+			}
+			if dryRun && unsigned || from != "" && (dryRun || unsigned) {
+				return errors.New("--dry-run, --unsigned and --from do not go together; use one")
 			}
 			now := io.Now()
 			if at != "" {
@@ -41,19 +61,41 @@ Passphrases come from CANARY_PASSPHRASE or a prompt.`,
 			if err != nil {
 				return err
 			}
-			res, err := canary.Issue(def, out, now, canary.IssueOptions{Passphrase: passphrase(io), Draft: dryRun})
+			if from != "" {
+				return publishDraft(io, def, out, from, now, format)
+			}
+			res, err := canary.Issue(def, out, now, canary.IssueOptions{Passphrase: passphrase(io), Draft: dryRun || unsigned})
 			if err != nil {
 				return err
+			}
+			if unsigned {
+				res.Path = filepath.Join(out, canary.DraftFile)
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return err
+				}
+				if err := atomicfile.Create(res.Path, res.Text, 0o644); errors.Is(err, fs.ErrExist) {
+					return fmt.Errorf("%s exists: a draft is already being signed; publish it with --from, or remove it to start again", res.Path)
+				} else if err != nil {
+					return err
+				}
 			}
 			c := res.Canary
 			if format == "json" {
 				return json.NewEncoder(io.Out).Encode(map[string]any{
-					"path": res.Path, "canary": c, "digest": canary.Digest(res.Text), "dry_run": dryRun,
+					"path": res.Path, "canary": c, "digest": canary.Digest(res.Text), "dry_run": dryRun, "unsigned": unsigned,
 				})
 			}
-			if dryRun {
+			switch {
+			case dryRun:
 				_, err := io.Out.Write(res.Text)
 				return err
+			case unsigned:
+				fmt.Fprintf(io.Out, "Draft of canary %d of %s: %s\n  %d of these signers must sign it (threshold %d):\n", c.Serial, c.Issuer.Name, res.Path, c.Threshold, c.Threshold)
+				for _, fp := range c.Signers {
+					fmt.Fprintf(io.Out, "    %s\n", fp)
+				}
+				fmt.Fprintf(io.Out, "Each signer runs: canary cosign %s --key THEIR.sec.asc\nThen publish it: canary issue --config %s --out %s --from %s\n", res.Path, config, out, res.Path)
+				return nil
 			}
 			fmt.Fprintf(io.Out, "Issued canary %d of %s: %s\n  issued %s, expires %s, signed by %d key(s)\nCheck it with: gpg --verify %s\n",
 				c.Serial, c.Issuer.Name, res.Path, c.Issued.Format("2006-01-02 15:04 UTC"), c.Expires.Format("2006-01-02 15:04 UTC"), len(c.Signers), res.Path)
@@ -63,7 +105,49 @@ Passphrases come from CANARY_PASSPHRASE or a prompt.`,
 	cmd.Flags().StringVar(&config, "config", "canary.yaml", "the canary definition")
 	cmd.Flags().StringVar(&out, "out", "public", "the publication directory")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the unsigned text of the next canary; write nothing")
+	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "write the next canary unsigned to DIR/draft.txt, for its signers to cosign")
+	cmd.Flags().StringVar(&from, "from", "", "publish this cosigned draft once enough signers have signed it")
 	cmd.Flags().StringVar(&at, "at", "", "issue as of this RFC 3339 time instead of now")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
+}
+
+// publishDraft publishes a cosigned draft only if readers would accept it:
+// signed by enough of the definition's signers, chained to the current
+// canary, not expired.
+func publishDraft(io *streams, def *canary.Definition, dir, draft string, now time.Time, format string) error {
+	data, err := canary.ReadFile(draft)
+	if err != nil {
+		return err
+	}
+	var keys openpgp.EntityList
+	for _, ref := range def.Signers {
+		el, err := canary.ReadKeyFile(def.KeyPath(ref))
+		if err != nil {
+			return err
+		}
+		keys = append(keys, el...)
+	}
+	r := verify.Verify(data, verify.Options{Keys: keys, Threshold: def.Threshold, At: now})
+	for _, c := range r.Checks {
+		if c.Status != verify.OK && c.Name != "expiry" || c.Status == verify.Critical || c.Status == verify.Unknown {
+			return fmt.Errorf("%s is not ready to publish: %s", draft, c.Message)
+		}
+	}
+	c, err := canary.PublishSigned(dir, data)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, canary.CurrentFile)
+	if format == "json" {
+		return json.NewEncoder(io.Out).Encode(map[string]any{"path": path, "canary": c, "digest": r.Digest})
+	}
+	var who []string
+	for _, s := range r.Signatures {
+		if s.Status == verify.SigGood {
+			who = append(who, s.Signer)
+		}
+	}
+	fmt.Fprintf(io.Out, "Published canary %d of %s: %s\n  signed by %s\nYou can delete %s now.\n", c.Serial, c.Issuer.Name, path, strings.Join(who, ", "), draft)
+	return nil
 }

@@ -70,7 +70,7 @@ func newRootCmd(io *streams) *cobra.Command {
 that an organisation renews on a schedule, so that readers notice when one
 lapses or a statement disappears.
 
-Publishers:  canary init, canary key generate, canary issue
+Publishers:  canary init, canary key generate, canary issue, canary cosign
 Readers:     canary verify
 Try it:      canary demo
 
@@ -85,6 +85,7 @@ Exit codes follow the monitoring-plugin convention:
 		newInitCmd(io),
 		newKeyCmd(io),
 		newIssueCmd(io),
+		newCosignCmd(io),
 		newVerifyCmd(io),
 		newSchemaCmd(io),
 		newDemoCmd(io),
