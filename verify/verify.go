@@ -290,7 +290,11 @@ func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []stri
 	if met {
 		r.add("threshold", OK, "%d signer(s) signed, %d required", len(good), need)
 	} else {
-		r.add("threshold", Critical, "only %d of the %d required signers signed", len(good), need)
+		signedBy := "nobody"
+		if len(goodNames) > 0 {
+			signedBy = strings.Join(goodNames, ", ")
+		}
+		r.add("threshold", Critical, "only %d of the %d required signers signed (%s); %d more needed", len(good), need, signedBy, need-len(good))
 	}
 	for _, s := range sigs {
 		if s.Hash != "" && len(hashHeader) > 0 && !containsFold(hashHeader, s.Hash) {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -38,7 +40,19 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CANARY_TEST_NOW", "2026-11-22T12:00:00Z")
+			env.Setenv("CORPUS", corpusDir())
 			return nil
+		},
+		// [corpus] holds when ../shared/corpus is there; CI must have it.
+		Condition: func(cond string) (bool, error) {
+			if cond != "corpus" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			_, err := os.Stat(filepath.Join(corpusDir(), "MANIFEST.md"))
+			if err != nil && os.Getenv("CI") != "" {
+				return false, fmt.Errorf("CI needs the corpus at %s: %v", corpusDir(), err)
+			}
+			return err == nil, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// exits N CMD ARGS... runs a command and asserts its exit code,
@@ -63,4 +77,14 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// corpusDir is the shared corpus of real canaries, for scripts that check
+// them; scripts skip when it is absent, except under CI.
+func corpusDir() string {
+	if d := os.Getenv("CANARY_CORPUS"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus"))
+	return d
 }
