@@ -106,6 +106,9 @@ func Resolve(ctx context.Context, specs []string, opts Options) (openpgp.EntityL
 		sources++
 		all = append(all, el...)
 	}
+	if len(want) == 0 {
+		return all, nil
+	}
 	if sources == 0 {
 		for _, fp := range want {
 			el, err := o.vks(ctx, fp)
@@ -114,10 +117,6 @@ func Resolve(ctx context.Context, specs []string, opts Options) (openpgp.EntityL
 			}
 			all = append(all, el...)
 		}
-		return all, nil
-	}
-	if len(want) == 0 {
-		return all, nil
 	}
 	return restrict(all, want)
 }

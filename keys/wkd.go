@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -17,8 +18,10 @@ import (
 // wkd fetches the key for addr from its domain's Web Key Directory
 // (draft-koch-openpgp-webkey-service): the advanced method on
 // openpgpkey.DOMAIN first, then the direct method on DOMAIN itself when the
-// advanced host does not exist, cannot be reached or has no such key (404).
-// Any other answer from the advanced host is final, as the draft asks.
+// advanced host does not exist, cannot be reached, fails (5xx) or has no
+// such key (404): many domains point openpgpkey.* at a site without a
+// directory. Any other answer (a 403, a key without the address) is final,
+// since that host is the one the domain chose to answer for it.
 // Only keys with a valid user ID for exactly addr are kept: a directory
 // that serves someone else's key for the address must not pass.
 func (o Options) wkd(ctx context.Context, addr string) (openpgp.EntityList, error) {
@@ -34,12 +37,16 @@ func (o Options) wkd(ctx context.Context, addr string) (openpgp.EntityList, erro
 
 	from := advanced
 	data, err := o.fetch(ctx, advanced)
-	if err != nil && (isNotFound(err) || errors.Is(err, ErrUnreachable)) {
+	if advErr := err; err != nil && (isNotFound(err) || errors.Is(err, ErrUnreachable)) {
 		from = direct
 		data, err = o.fetch(ctx, direct)
 		if err != nil && isNotFound(err) {
-			// Neither host knows the address. The key may still exist if the
-			// advanced host was merely down: then this is "could not check".
+			// The key may still be on an advanced host that is down: that is
+			// "could not check", not "no key". A host that does not exist at
+			// all is the usual sign of a domain using the direct method.
+			if errors.Is(advErr, ErrUnreachable) && !hostMissing(advErr) {
+				return nil, fmt.Errorf("%s: %w (and %s has no key for the address)", spec, advErr, direct)
+			}
 			return nil, fmt.Errorf("%s: the domain publishes no key for this address (tried %s and %s): check the address with the publisher, or pass the key as a file with --key FILE", spec, advanced, direct)
 		}
 	}
@@ -122,6 +129,11 @@ func mailOf(uid string) string {
 		return uid
 	}
 	return ""
+}
+
+func hostMissing(err error) bool {
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
 }
 
 // asciiLower lower-cases A-Z only, as the WKD draft and GnuPG do; Unicode

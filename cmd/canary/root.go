@@ -71,7 +71,7 @@ that an organisation renews on a schedule, so that readers notice when one
 lapses or a statement disappears.
 
 Publishers:  canary init, canary key generate, canary issue, canary cosign
-Readers:     canary verify
+Readers:     canary verify, canary trust
 Try it:      canary demo
 
 Exit codes follow the monitoring-plugin convention:
@@ -87,6 +87,7 @@ Exit codes follow the monitoring-plugin convention:
 		newIssueCmd(io),
 		newCosignCmd(io),
 		newVerifyCmd(io),
+		newTrustCmd(io),
 		newSchemaCmd(io),
 		newDemoCmd(io),
 	)

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -20,6 +21,8 @@ type verifyFlags struct {
 	warnBefore string
 	maxAge     string
 	format     string
+	pin        bool   // trust.go: pin the signers on first use
+	vks        string // key server for vks: keys and bare fingerprints
 }
 
 func newVerifyCmd(ios *streams) *cobra.Command {
@@ -39,7 +42,14 @@ Each check is reported by name. The first line is the verdict. Exit codes:
   3 UNKNOWN   could not check (unreadable input, missing key, bad arguments)
 
 Only the signed text is ever shown or used; text around the signed block is
-ignored and reported.`,
+ignored and reported.
+
+--key takes a key file, wkd:user@domain (the domain's Web Key Directory),
+vks:FINGERPRINT (a keys.openpgp.org-style key server, see --vks), or a bare
+fingerprint that the other keys must match. With --pin the signers of
+SOURCE are remembered the first time; from then on (with or without --pin)
+a canary from SOURCE signed by another key is CRITICAL until you accept
+the change with "canary trust SOURCE". See docs/KEYS.md.`,
 		Example: `  canary verify canary.txt --key example.pub.asc
   canary verify canary.txt --key example.pub.asc --previous last-trusted.txt
   curl -s https://example.org/canary.txt | canary verify - --key example.pub.asc --format json`,
@@ -49,6 +59,7 @@ ignored and reported.`,
 				return err
 			}
 			r := runVerify(ios, args[0], f)
+			checkPin(ios, r, args[0], f)
 			var err error
 			if f.format == "json" {
 				err = verify.WriteJSON(ios.Out, r)
@@ -65,7 +76,9 @@ ignored and reported.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.keys, "key", nil, "publisher's public key file (armored or binary; a keyring works); repeatable")
+	fl.StringArrayVar(&f.keys, "key", nil, keyFlagHelp)
+	fl.BoolVar(&f.pin, "pin", false, "remember SOURCE's signers on first use; a later key change is CRITICAL (see canary trust)")
+	fl.StringVar(&f.vks, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
 	fl.IntVar(&f.threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
 	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
 	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
@@ -100,12 +113,8 @@ func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
 			return verify.Unchecked("arguments", fmt.Errorf("--max-age: %v", err))
 		}
 	}
-	for _, k := range f.keys {
-		el, err := canary.ReadKeyFile(k)
-		if err != nil {
-			return verify.Unchecked("key", fmt.Errorf("cannot read key file: %v", err))
-		}
-		opts.Keys = append(opts.Keys, el...)
+	if opts.Keys, err = resolveKeys(f); err != nil {
+		return verify.Unchecked("key", err)
 	}
 	if f.previous != "" {
 		if opts.Previous, err = canary.ReadFile(f.previous); err != nil {
