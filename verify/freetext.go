@@ -282,11 +282,21 @@ func issueDate(text string, signed time.Time) (d *foundDate, stated bool) {
 			return closest(same), true
 		}
 	}
+	// "Canary issue date: see the gpg signature time." (Kicksecure): the
+	// text says its issue date is the signature's, so a date elsewhere in
+	// it (the `date -R` of its proof of freshness) is not read as one.
+	if issueBySignature.MatchString(text) {
+		return nil, false
+	}
 	if best := closest(dates); best != nil && absDur(best.t.Sub(day(signed))) <= dateSlack {
 		return best, false
 	}
 	return nil, false
 }
+
+// issueBySignature matches a line that names the signature as the issue
+// date.
+var issueBySignature = regexp.MustCompile(`(?im)^.*(issue date|date of issue|issued)\b[^\n]*\bsignature\b`)
 
 func day(t time.Time) time.Time {
 	t = t.UTC()

@@ -131,11 +131,15 @@ func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList
 	// A reader may give several versions of one key (say, the one
 	// published in 2021 and today's, each with its own self-signatures):
 	// the signature counts if any version shows the key valid when it
-	// signed, as a keyring holding all self-signatures would.
+	// signed, as a keyring holding all self-signatures would. When none
+	// does, the most definite reason is reported, whatever the order the
+	// versions were given in: a version whose self-signatures are all
+	// newer than the signature (not-yet-valid) says less than one that
+	// shows the key expired or revoked then.
 	var best Signature
 	for i, k := range cands {
-		v := checkWith(sig, doc, k, res, at)
-		if i == 0 || v.Status == SigGood {
+		v := checkWith(sig, doc, k, cands, res, at)
+		if i == 0 || v.Status == SigGood || refusalRank[v.Status] > refusalRank[best.Status] {
 			best = v
 		}
 		if v.Status == SigGood {
@@ -145,13 +149,17 @@ func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList
 	return best
 }
 
+// refusalRank orders the reasons one version of a key refuses a signature,
+// the most definite last.
+var refusalRank = map[string]int{SigNotYetValid: 1, SigWeakHash: 2, SigExpiredKey: 3, SigRevokedKey: 4, SigBad: 5}
+
 type candidate struct {
 	entity *openpgp.Entity
 	pub    *packet.PublicKey
 	sub    *openpgp.Subkey
 }
 
-func checkWith(sig *packet.Signature, doc document, k candidate, res Signature, at time.Time) Signature {
+func checkWith(sig *packet.Signature, doc document, k candidate, versions []candidate, res Signature, at time.Time) Signature {
 	entity, pub, sub := k.entity, k.pub, k.sub
 	fail := func(status, format string, a ...any) Signature {
 		res.Status = status
@@ -168,7 +176,7 @@ func checkWith(sig *packet.Signature, doc document, k candidate, res Signature, 
 	}
 	doc.hash(h, sig.SigType)
 	if err := pub.VerifySignature(h, sig); err != nil {
-		return fail(SigBad, "signature by %s does not match the text: the canary was changed after it was signed, or the signature is damaged", who)
+		return fail(SigBad, "signature by %s does not match the text: this file differs from what that signer signed (it was changed after they signed it, or the signature is damaged)", who)
 	}
 	if weakHash(sig.Hash) {
 		return fail(SigWeakHash, "signature by %s uses %s, which can be forged; ask the publisher to sign with SHA-256 or better", who, res.Hash)
@@ -209,7 +217,7 @@ func checkWith(sig *packet.Signature, doc document, k candidate, res Signature, 
 	// Last, let go-crypto's own policy (binding signatures, key flags,
 	// algorithms, critical notations) have the final word, so that no
 	// check above can pass what the library would refuse.
-	if msg := weakBinding(entity, sub, sig.CreationTime, at); msg != "" {
+	if msg := weakBinding(entity, sub, versions, sig.CreationTime, at); msg != "" {
 		return fail(SigWeakHash, "the key of %s %s", who, msg)
 	}
 	if err := libraryVerify(entity, sig, doc, at); err != nil {
@@ -324,12 +332,24 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 // hash, or "" if it does not. A SHA-1 self-signature can be forged, so it
 // binds nothing on its own; but when the owner has since re-signed the key
 // with a strong hash, that newer signature vouches for the same binding,
-// and old canaries signed under the SHA-1 one keep counting.
-func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, signedAt, at time.Time) string {
+// and old canaries signed under the SHA-1 one keep counting. The newer
+// signature may sit in another version of the same key given beside this
+// one (gpg drops superseded self-signatures when it exports a key, so the
+// SHA-1 one and its strong successor often live in different files):
+// versions are all the given keys the signature's issuer matched.
+func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, versions []candidate, signedAt, at time.Time) string {
 	self, err := e.PrimarySelfSignature(signedAt, nil)
 	if err == nil && weakHash(self.Hash) {
-		strong, err := e.PrimarySelfSignature(at, nil)
-		if err != nil || weakHash(strong.Hash) {
+		var strong *packet.Signature
+		for _, v := range versions {
+			if !bytes.Equal(v.entity.PrimaryKey.Fingerprint, e.PrimaryKey.Fingerprint) {
+				continue
+			}
+			if s, err := v.entity.PrimarySelfSignature(at, nil); err == nil && (strong == nil || s.CreationTime.After(strong.CreationTime)) {
+				strong = s
+			}
+		}
+		if strong == nil || weakHash(strong.Hash) {
 			return fmt.Sprintf("is bound to its user ID only by a %s self-signature, which can be forged; ask its owner to re-sign the key with SHA-256 or better", hashName(self.Hash))
 		}
 	}
@@ -338,8 +358,17 @@ func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, signedAt, at time.Time)
 	}
 	bind, err := sub.LatestValidBindingSignature(signedAt, nil)
 	if err == nil && weakHash(bind.Hash) {
-		strong, err := sub.LatestValidBindingSignature(at, nil)
-		if err != nil || weakHash(strong.Hash) {
+		var strong *packet.Signature
+		for _, v := range versions {
+			if v.sub == nil || !bytes.Equal(v.sub.PublicKey.Fingerprint, sub.PublicKey.Fingerprint) ||
+				!bytes.Equal(v.entity.PrimaryKey.Fingerprint, e.PrimaryKey.Fingerprint) {
+				continue
+			}
+			if s, err := v.sub.LatestValidBindingSignature(at, nil); err == nil && (strong == nil || s.CreationTime.After(strong.CreationTime)) {
+				strong = s
+			}
+		}
+		if strong == nil || weakHash(strong.Hash) {
 			return fmt.Sprintf("has its signing subkey bound only by a %s signature, which can be forged", hashName(bind.Hash))
 		}
 	}
