@@ -57,6 +57,14 @@ func Open(data []byte) (*Signed, error) {
 	}
 	start := markerIndex(data, beginSigned)
 	if start < 0 {
+		if d := dedentBlock(data); d != nil {
+			s, err := Open(d)
+			if err == nil {
+				// The page around the block was dropped by dedenting.
+				s.Outside = max(s.Outside, len(bytes.TrimSpace(data))-len(bytes.TrimSpace(d)))
+			}
+			return s, err
+		}
 		if markerIndex(data, beginSignature) >= 0 {
 			return nil, errors.New("this is a detached signature, not a signed canary; give the signed file instead")
 		}
@@ -301,4 +309,36 @@ func ReadSignatures(data []byte) ([]byte, error) {
 		return nil, errors.New("the signature block is empty")
 	}
 	return out, nil
+}
+
+// dedentBlock finds a clearsigned block indented as a whole, as in a
+// markdown code block, and returns just that block with the indentation
+// taken off every line, or nil. Only the exact indentation of the BEGIN
+// line is removed, so the signed text is recovered as it was signed.
+func dedentBlock(data []byte) []byte {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for i, l := range lines {
+		t := bytes.TrimLeft(l, " \t")
+		if len(t) == len(l) || !bytes.HasPrefix(t, beginSigned) {
+			continue
+		}
+		indent := l[:len(l)-len(t)]
+		var out []byte
+		for _, l := range lines[i:] {
+			switch {
+			case bytes.HasPrefix(l, indent):
+				l = l[len(indent):]
+			case len(bytes.TrimSpace(l)) == 0:
+				l = bytes.TrimLeft(l, " \t")
+			default:
+				return nil // the block's indentation stops before its end
+			}
+			out = append(out, l...)
+			if bytes.HasPrefix(l, []byte("-----END PGP SIGNATURE-----")) {
+				return out
+			}
+		}
+		return nil
+	}
+	return nil
 }

@@ -230,6 +230,7 @@ var corpusIssued = map[string]struct{ from, textDate, issued string }{
 	"parrot/canaries/warrant-canary-n4-2021-11-11.dedented.asc":            {"text", "November 11 2021", "2021-11-11"},
 	"parrot/source/e04296883fc3/docs/legal/warrant-canary.md":              {"text", "July 10 2019", "2019-07-10"},
 	"parrot/source/88fdcdd50a69/docs/legal/warrant-canary.md":              {"text", "April 5 2020", "2020-04-05"},
+	"parrot/source/0a28e82af72b/src/en/warrant-canary.md":                  {"text", "November 11 2021", "2021-11-11"},
 	"namecoin/canaries/canary-001-2017.md":                                 {"text", "December 3, 2017", "2017-12-03"},
 	"namecoin/canaries/canary-002-2018.md":                                 {"text", "March 6, 2018", "2018-03-06"},
 	"namecoin/canaries/canary-005-2019.md":                                 {"text", "April 30, 2019", "2019-04-30"},
@@ -476,11 +477,10 @@ func corpusCases() []corpusCase {
 			checks: []corpusCheck{aroundPage, {"signature", Critical, "differs from what that signer signed"}}},
 		corpusCase{name: "parrot n1 fixed web page", file: page("88fdcdd50a69"), sameAs: pn("n1-2020-04-05-fixed"), keys: parrotKeys, at: "2020-04-06", maxAge: 120 * corpusDay,
 			status: Warning, signatures: map[string]string{fpPalinuro1: unknown, fpP2019: good}, checks: []corpusCheck{aroundPage}},
-		// ...but not in n4's 4-space-indented code block: that page is
-		// UNKNOWN until canary.Open learns to dedent (the dedented copy
-		// above verifies).
-		corpusCase{name: "parrot n4 web page (indented code block)", file: "parrot/source/0a28e82af72b/src/en/warrant-canary.md", keys: parrotKeys,
-			status: Unknown, checks: []corpusCheck{{"signed-block", Unknown, "no signed canary found"}}},
+		// ...and in n4's 4-space-indented code block, which is dedented
+		// to the same block as the dedented copy above.
+		corpusCase{name: "parrot n4 web page (indented code block)", file: "parrot/source/0a28e82af72b/src/en/warrant-canary.md", sameAs: pn("n4-2021-11-11.dedented"), keys: parrotKeys, at: "2021-11-12", maxAge: 120 * corpusDay,
+			status: Warning, signatures: map[string]string{fpP2021: good, fpPalinuro4: unknown}, checks: []corpusCheck{aroundPage}},
 	)
 
 	// Namecoin: detached signatures by signing subkeys that expired long
