@@ -177,6 +177,9 @@ func PublishSigned(dir string, signed []byte) (*Canary, error) {
 			return nil, err
 		}
 	}
+	if err := writeTokens(dir, c.Serial, nil); err != nil { // the previous canary's
+		return nil, err
+	}
 	if err := atomicfile.Write(filepath.Join(dir, CurrentFile), signed, 0o644); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/canarykit/canarykit/freshness"
 	"github.com/canarykit/canarykit/schema"
 )
 
@@ -22,6 +23,8 @@ type Definition struct {
 	Statements []Statement `yaml:"statements"`
 	Signers    []SignerRef `yaml:"signers"`
 	Threshold  int         `yaml:"threshold"`
+	// Freshness says where to get proofs of when each canary was signed.
+	Freshness *freshness.Config `yaml:"freshness"`
 
 	// Dir is the definition file's directory: key paths are relative to it,
 	// so a definition works from whatever directory cron starts in.
@@ -93,6 +96,9 @@ func (d *Definition) Validate() error {
 		return err
 	}
 	if err := checkURL(d.Issuer.URL); err != nil {
+		return err
+	}
+	if err := d.Freshness.Validate(); err != nil {
 		return err
 	}
 	return checkStatements(d.Statements)

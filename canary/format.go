@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/canarykit/canarykit/freshness"
 )
 
 // FormatV1 is the format tag on the first line of every canary this
@@ -32,6 +34,9 @@ type Canary struct {
 	Threshold  int         `json:"threshold"`
 	Signers    []string    `json:"signers"`
 	Statements []Statement `json:"statements"`
+	// Freshness holds the proofs that the canary was made after a moment
+	// nobody could predict (canary/freshness.go, docs/FRESHNESS.md).
+	Freshness []freshness.Proof `json:"freshness,omitempty"`
 }
 
 // Issuer names who makes the statements.
@@ -106,6 +111,7 @@ func (c *Canary) Render() []byte {
 	for _, s := range c.Statements {
 		b.WriteString("[" + s.ID + "] " + s.Text + "\n")
 	}
+	renderFreshness(&b, c.Freshness)
 	b.WriteString("\n" + Conclusion(c.Expires) + "\n")
 	return b.Bytes()
 }
@@ -179,7 +185,10 @@ func (c *Canary) Validate() error {
 	if len(c.Signers) > 0 && c.Threshold > len(c.Signers) {
 		return fieldErr("threshold", "threshold %d is more than the %d signers listed", c.Threshold, len(c.Signers))
 	}
-	return checkStatements(c.Statements)
+	if err := checkStatements(c.Statements); err != nil {
+		return err
+	}
+	return checkFreshness(c.Freshness)
 }
 
 func checkStatements(ss []Statement) error {
@@ -288,6 +297,9 @@ func Parse(text []byte) (*Canary, error) {
 	if p.peek("Previous") {
 		p.mark("previous")
 		c.Previous = p.field("Previous")
+		if p.err == nil && c.Previous == "" { // Render would drop the line
+			p.failAt(p.at["previous"], "previous is empty; the first canary of a chain has no Previous line")
+		}
 	}
 	p.mark("threshold")
 	if s := p.field("Threshold"); p.err == nil {
@@ -317,6 +329,7 @@ func Parse(text []byte) (*Canary, error) {
 		p.i++
 	}
 	p.literal("")
+	c.Freshness = p.freshness()
 	if p.err != nil {
 		return nil, p.err
 	}

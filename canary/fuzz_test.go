@@ -27,6 +27,7 @@ func corpusSeeds(f *testing.F) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(sampleText))
 	f.Add(sample().Render())
+	f.Add(sampleWithFreshness().Render())
 	f.Add([]byte("Format: canarykit/1\n"))
 	corpusSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -75,6 +76,8 @@ func FuzzParseDefinition(f *testing.F) {
 	f.Add(StarterDefinition("canary.yaml", "Example Org", "https://example.org"))
 	f.Add([]byte("issuer: {name: a, url: https://a}\ncadence: 90d\nstatements: [{id: a, text: b}]\nsigners: [{key: k}]\n"))
 	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("issuer: {name: a, url: https://a}\ncadence: 90d\nstatements: [{id: a, text: b}]\nsigners: [{key: k}]\n" +
+		"freshness: {drand: {}, bitcoin: {depth: 2}, news: {feeds: [https://n/f]}, tsa: [{url: https://t, policy: 1.2.3}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := ParseDefinition("fuzz.yaml", data)
 		if err != nil {

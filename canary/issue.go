@@ -56,6 +56,10 @@ type Issued struct {
 	Text   []byte // the unsigned canarykit/1 text
 	Signed []byte // the clearsigned document; nil for a draft
 	Path   string // where it was written; empty for a draft
+	// Tokens are the RFC 3161 replies written beside the canary
+	// (TokenName); Notes say which optional freshness sources failed.
+	Tokens [][]byte
+	Notes  []string
 }
 
 // IssueOptions change what Issue does.
@@ -109,7 +113,13 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 			return nil, err
 		}
 	}
+	if err := addFreshness(d, out); err != nil { // after the prompts, so the proofs are fresh
+		return nil, err
+	}
 	if out.Signed, err = Sign(out.Text, signers, c.Issued); err != nil {
+		return nil, err
+	}
+	if err := stampFreshness(d, out); err != nil {
 		return nil, err
 	}
 	// The previous canary must be in the archive before it is replaced; a
@@ -123,6 +133,9 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 		return nil, err
 	}
 	out.Path = filepath.Join(dir, CurrentFile)
+	if err := writeTokens(dir, c.Serial, out.Tokens); err != nil {
+		return nil, err
+	}
 	if err := atomicfile.Write(out.Path, out.Signed, 0o644); err != nil {
 		return nil, err
 	}

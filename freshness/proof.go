@@ -31,9 +31,11 @@ const (
 	News Kind = "news"
 )
 
-// Limits that keep a hostile canary cheap to parse and check.
+// Limits that keep a hostile canary cheap to parse and check: a drand
+// signature takes milliseconds to verify, and one or two make the point.
 const (
 	MaxProofs   = 100
+	MaxChecked  = 10 // drand and bitcoin lines
 	MaxTitleLen = 300
 	MaxURLLen   = 2000
 )
@@ -63,7 +65,7 @@ type Proof struct {
 // Hex is bytes written as lowercase hex, in the text and in JSON.
 type Hex []byte
 
-func (h Hex) String() string                { return hex.EncodeToString(h) }
+func (h Hex) String() string               { return hex.EncodeToString(h) }
 func (h Hex) MarshalJSON() ([]byte, error) { return json.Marshal(h.String()) }
 
 func (h *Hex) UnmarshalJSON(b []byte) error {
@@ -125,14 +127,14 @@ func fields(s string, keys ...string) ([]string, error) {
 	parts := strings.SplitN(s, " ", len(keys))
 	var vals []string
 	for i, k := range keys {
-		if i >= len(parts) {
+		if i >= len(parts) || s == "" {
 			return nil, fmt.Errorf("the line ends early; expected %s", expect(keys))
 		}
 		switch {
+		case parts[i] == "":
+			return nil, fmt.Errorf("a value is missing or two blanks follow each other; the line must read %s", expect(keys))
 		case k != "" && parts[i] != k:
 			return nil, fmt.Errorf("expected %q, found %q; the line must read %s", k, clip(parts[i]), expect(keys))
-		case k == "" && parts[i] == "":
-			return nil, fmt.Errorf("a value is missing or two blanks follow each other; the line must read %s", expect(keys))
 		case k == "":
 			vals = append(vals, parts[i])
 		}
@@ -288,10 +290,27 @@ func (p *Proof) Validate() error {
 	return nil
 }
 
-// ValidateAll checks a whole Freshness section.
-func ValidateAll(ps []Proof) error {
+// CheckLimits enforces the section's size limits.
+func CheckLimits(ps []Proof) error {
 	if len(ps) > MaxProofs {
 		return fmt.Errorf("%d freshness proofs; at most %d are allowed", len(ps), MaxProofs)
+	}
+	n := 0
+	for i := range ps {
+		if ps[i].Counts() {
+			n++
+		}
+	}
+	if n > MaxChecked {
+		return fmt.Errorf("%d drand and bitcoin proofs; at most %d are allowed", n, MaxChecked)
+	}
+	return nil
+}
+
+// ValidateAll checks a whole Freshness section.
+func ValidateAll(ps []Proof) error {
+	if err := CheckLimits(ps); err != nil {
+		return err
 	}
 	for i := range ps {
 		if err := ps[i].Validate(); err != nil {

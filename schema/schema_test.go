@@ -102,7 +102,7 @@ func TestValidateYAMLDefinition(t *testing.T) {
 		// Keys.
 		{"misspelled top-level key", edit(t, "statements:", "statments:"), []string{
 			`1:1: missing required key "statements"`,
-			`6:1: unknown key "statments" (allowed: cadence, grace, issuer, signers, statements, threshold); did you mean "statements"?`,
+			`6:1: unknown key "statments" (allowed: cadence, freshness, grace, issuer, signers, statements, threshold); did you mean "statements"?`,
 		}},
 		{"unknown key in a statement", edit(t, "    text: We have not", "    txt: We have not"), []string{
 			`7:5: statements[0]: missing required key "text"`,
@@ -303,9 +303,9 @@ func TestValidateYAMLDefinition(t *testing.T) {
 		{"only comments", "# TODO\n# later\n", []string{` empty definition; run`}},
 		{"only a document marker", "---\n", []string{` empty definition; run`}},
 		{"a list", "- issuer\n- cadence\n", []string{
-			"1:1: a definition must be a mapping with the keys cadence, grace, issuer, signers, statements, threshold, not a list; run `canary init`",
+			"1:1: a definition must be a mapping with the keys cadence, freshness, grace, issuer, signers, statements, threshold, not a list; run `canary init`",
 		}},
-		{"a scalar", "hello\n", []string{"1:1: a definition must be a mapping with the keys cadence, grace, issuer, signers, statements, threshold, not a string"}},
+		{"a scalar", "hello\n", []string{"1:1: a definition must be a mapping with the keys cadence, freshness, grace, issuer, signers, statements, threshold, not a string"}},
 		{"invalid UTF-8", edit(t, "name: Example Corp", "name: Ex\xffample"), []string{`2:11: the file is not valid UTF-8; save it as UTF-8`}},
 
 		// Syntax errors name their line and column.
@@ -344,8 +344,8 @@ func TestValidateYAMLDefinition(t *testing.T) {
 
 func TestUnknownKeySuggestion(t *testing.T) {
 	err := ValidateYAML(Definition, "f.yaml", []byte(validDefinition+"colour: red\nThreshold: 3\n"))
-	want := "f.yaml:15:1: unknown key \"colour\" (allowed: cadence, grace, issuer, signers, statements, threshold)\n" +
-		"f.yaml:16:1: unknown key \"Threshold\" (allowed: cadence, grace, issuer, signers, statements, threshold); did you mean \"threshold\"?"
+	want := "f.yaml:15:1: unknown key \"colour\" (allowed: cadence, freshness, grace, issuer, signers, statements, threshold)\n" +
+		"f.yaml:16:1: unknown key \"Threshold\" (allowed: cadence, freshness, grace, issuer, signers, statements, threshold); did you mean \"threshold\"?"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got:\n%v\nwant:\n%s", err, want)
 	}
@@ -556,9 +556,9 @@ func TestValidateJSONCanary(t *testing.T) {
 		}},
 		{"unknown and missing keys", canary(`"threshold": 2`, `"quorum": 2`), []string{
 			`missing required key "threshold"`,
-			`unknown key "quorum" (allowed: expires, format, issued, issuer, previous, serial, signers, statements, threshold)`,
+			`unknown key "quorum" (allowed: expires, format, freshness, issued, issuer, previous, serial, signers, statements, threshold)`,
 		}},
-		{"not an object", `[1, 2]`, []string{`a canary must be a mapping with the keys expires, format, issued, issuer, previous, serial, signers, statements, threshold, not a list`}},
+		{"not an object", `[1, 2]`, []string{`a canary must be a mapping with the keys expires, format, freshness, issued, issuer, previous, serial, signers, statements, threshold, not a list`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -102,6 +102,9 @@ type Result struct {
 	// FreeText is set instead of Canary for a canary not in the
 	// canarykit format.
 	FreeText *FreeText `json:"free_text,omitempty"`
+	// Freshness and Window judge when the canary was signed (freshness.go).
+	Freshness []FreshnessProof `json:"freshness,omitempty"`
+	Window    *Window          `json:"window,omitempty"`
 }
 
 // Options say what to verify against.
@@ -124,6 +127,8 @@ type Options struct {
 	MaxAge time.Duration
 	// WarnBefore is how long before expiry the verdict turns to WARNING.
 	WarnBefore time.Duration
+	// Freshness says how to judge proofs of when it was signed.
+	Freshness FreshnessOptions
 }
 
 // DefaultWarnBefore is the warning window when none is given.
@@ -200,6 +205,7 @@ func Verify(data []byte, opts Options) *Result {
 	switch {
 	case c != nil:
 		r.checkDates(c, opts)
+		r.checkFreshness(sigs, c, opts.Freshness)
 		if opts.Previous != nil {
 			r.checkPrevious(c, opts.Previous)
 		}

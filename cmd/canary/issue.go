@@ -79,6 +79,7 @@ signature with "canary cosign DIR/draft.txt --key KEY", and publish it with
 					return err
 				}
 			}
+			freshnessNotes(io, def, res, dryRun || unsigned) // freshness.go
 			c := res.Canary
 			if format == "json" {
 				return json.NewEncoder(io.Out).Encode(map[string]any{

@@ -41,7 +41,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CANARY_TEST_NOW", "2026-11-22T12:00:00Z")
 			env.Setenv("CORPUS", corpusDir())
-			return nil
+			return freshnessSetup(env) // freshness_test.go
 		},
 		// [corpus] holds when ../shared/corpus is there; CI must have it.
 		Condition: func(cond string) (bool, error) {
@@ -75,6 +75,8 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("exit code %d, want %d", got, want)
 				}
 			},
+			"tsa":       freshnessCmds["tsa"],
+			"expandenv": freshnessCmds["expandenv"],
 		},
 	})
 }

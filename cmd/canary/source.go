@@ -19,10 +19,19 @@ type input struct {
 	sigs   [][]byte
 	tokens [][]byte
 	source *verify.Source
+	// page is set for a web page: blocks holds the signed blocks found on
+	// it, each judged on its own (fetch.go).
+	page   bool
+	blocks [][]byte
+	// notes are checks about the fetch, added to the verdict.
+	notes []verify.Check
 }
 
-// readInput reads SOURCE: a file, or - for standard input.
+// readInput reads SOURCE: a file, - for standard input, or a URL.
 func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
+	if isURL(src) {
+		return readURL(ios, src, f)
+	}
 	var data []byte
 	var err error
 	if src == "-" {
@@ -41,14 +50,19 @@ func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 		source: &verify.Source{Location: src, FetchedAt: ios.Now().UTC().Truncate(time.Second), Digest: canary.Digest(data)},
 	}
 	for _, p := range f.sigs {
-		sig, err := canary.ReadFile(p)
+		sig, err := readSig(f, p) // a file or a URL
 		if err != nil {
-			return nil, fmt.Errorf("cannot read --sig: %v", err)
+			return nil, err
 		}
 		in.sigs = append(in.sigs, sig)
 	}
 	if len(f.sigs) == 0 && src != "-" && !bytes.Contains(data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
 		if in.sigs, err = neighbourSignatures(src); err != nil {
+			return nil, err
+		}
+	}
+	if src != "-" {
+		if in.tokens, err = neighbourTokens(src); err != nil { // freshness.go
 			return nil, err
 		}
 	}

@@ -23,6 +23,9 @@ type verifyFlags struct {
 	format     string
 	pin        bool   // trust.go: pin the signers on first use
 	vks        string // key server for vks: keys and bare fingerprints
+
+	web   webFlags       // fetch.go: a SOURCE that is a URL
+	fresh freshnessFlags // freshness.go: proofs of when it was signed
 }
 
 func newVerifyCmd(ios *streams) *cobra.Command {
@@ -30,7 +33,8 @@ func newVerifyCmd(ios *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify SOURCE --key FILE",
 		Short: "Check that a canary is authentic, fresh and unchanged",
-		Long: `Check a canary (a file, or - for standard input) and say plainly whether it
+		Long: `Check a canary (a file, - for standard input, or an http:// or https://
+URL: a canary file or a web page showing it) and say plainly whether it
 can be trusted: who signed it and when, until when it holds, and, given the
 last canary you trusted (--previous), which statements were removed or
 reworded since.
@@ -52,6 +56,8 @@ a canary from SOURCE signed by another key is CRITICAL until you accept
 the change with "canary trust SOURCE". See docs/KEYS.md.`,
 		Example: `  canary verify canary.txt --key example.pub.asc
   canary verify canary.txt --key example.pub.asc --previous last-trusted.txt
+  canary verify https://example.org/canary.txt --key example.pub.asc
+  canary verify http://exampleorgxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/canary.txt --proxy socks5://127.0.0.1:9050 --key example.pub.asc
   curl -s https://example.org/canary.txt | canary verify - --key example.pub.asc --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -83,7 +89,9 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
 	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
 	fl.StringVar(&f.warnBefore, "warn-before", "7d", "warn this long before the canary expires")
-	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature file over SOURCE (armored or binary); repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
+	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature over SOURCE (armored or binary), a file or a URL; repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
+	addWebFlags(fl, &f.web)
+	addFreshnessFlags(fl, &f.fresh)
 	fl.StringVar(&f.maxAge, "max-age", "", "for canaries that state no expiry (free text): stale this long after issue, e.g. 90d")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
 	return cmd
@@ -126,7 +134,10 @@ func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
 		return verify.Unchecked("input", err)
 	}
 	opts.Signatures = in.sigs
-	r := verify.Verify(in.data, opts)
+	if opts.Freshness, err = freshnessOptions(f, in.tokens); err != nil {
+		return verify.Unchecked("arguments", err)
+	}
+	r := verifyInput(in, opts) // fetch.go: a web page's blocks, the fetch's notes
 	r.Source = in.source
 	return r
 }

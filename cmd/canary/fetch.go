@@ -1,0 +1,378 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/verify"
+)
+
+// webFlags are verify's options for a SOURCE that is a URL.
+type webFlags struct {
+	maxBytes string
+	timeout  string
+	proxy    string
+
+	fetcher *fetch.Fetcher // made on first use, shared by every fetch of one run
+	limit   time.Duration  // --timeout, parsed
+}
+
+func addWebFlags(fl *pflag.FlagSet, w *webFlags) {
+	fl.StringVar(&w.maxBytes, "max-bytes", "1MiB", "for a URL: the largest answer accepted, e.g. 512KiB, 2MiB")
+	fl.StringVar(&w.timeout, "timeout", "30s", "for a URL: the longest one fetch may take, redirects and retries included")
+	fl.StringVar(&w.proxy, "proxy", "", "for a URL: fetch through this proxy; socks5://127.0.0.1:9050 is Tor, and resolves names itself (default: HTTPS_PROXY)")
+}
+
+// maxPageBlocks bounds the signed blocks judged on one page: an archive
+// page of quarterly canaries stays far below it, and a hostile page cannot
+// make verify check signatures for minutes.
+const maxPageBlocks = 100
+
+const userAgentURL = "https://github.com/canarykit/canarykit"
+
+func isURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+func (w *webFlags) get() (*fetch.Fetcher, error) {
+	if w.fetcher != nil {
+		return w.fetcher, nil
+	}
+	// Empty values keep fetch's defaults.
+	var max int64
+	var timeout time.Duration
+	var err error
+	if w.maxBytes != "" {
+		if max, err = parseSize(w.maxBytes); err != nil {
+			return nil, fmt.Errorf("--max-bytes: %v", err)
+		}
+	}
+	if w.timeout != "" {
+		if timeout, err = canary.ParseDuration(w.timeout); err != nil || timeout <= 0 {
+			return nil, fmt.Errorf("--timeout %q: give a duration like 30s or 2m", w.timeout)
+		}
+	}
+	w.limit = cmp.Or(timeout, 30*time.Second)
+	w.fetcher, err = fetch.New(fetch.Options{
+		MaxBytes:  max,
+		Timeout:   timeout,
+		Proxy:     w.proxy,
+		UserAgent: "canarykit/" + version + " (+" + userAgentURL + ")",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--proxy: %v", err)
+	}
+	return w.fetcher, nil
+}
+
+// parseSize reads a byte count: 1048576, 512KiB, 1MiB (KB and MB are taken
+// as KiB and MiB: nobody means 1000 here).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"k", 1 << 10}, {"m", 1 << 20}, {"b", 1}} {
+		if strings.HasSuffix(strings.ToLower(t), u.suffix) {
+			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size like 1MiB, 512KiB or 65536", s)
+	}
+	return n * mult, nil
+}
+
+// explain turns a fetch error into the one line a reader acts on: what
+// went wrong, which limit, and the flag that moves it.
+func explain(err error) error {
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		return fmt.Errorf("cannot fetch the canary: %v", err)
+	}
+	hint := ""
+	switch {
+	case fe.Limit == fetch.LimitMaxBytes:
+		hint = "; if the canary really is this large, raise --max-bytes"
+	case fe.Limit == fetch.LimitTimeout && fe.Kind == fetch.KindLimit:
+		hint = "; for a slow server or Tor, raise --timeout"
+	case fe.Kind == fetch.KindUsage && strings.Contains(fe.Error(), "onion"):
+		hint = "; pass --proxy socks5://127.0.0.1:9050 with Tor running"
+	}
+	return fmt.Errorf("cannot fetch the canary: %s%s", fe.Error(), hint)
+}
+
+// readURL fetches SOURCE, tells a canary text from a web page, and finds
+// the detached signatures and timestamp tokens published beside it.
+func readURL(ios *streams, src string, f *verifyFlags) (*input, error) {
+	fetcher, err := f.web.get()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	res, err := fetcher.Get(ctx, src, nil)
+	if err != nil {
+		return nil, explain(err)
+	}
+	in := &input{
+		data: res.Body,
+		source: &verify.Source{
+			Location:  src,
+			FinalURL:  res.FinalURL,
+			Redirects: res.Redirects,
+			Status:    res.Status,
+			FetchedAt: ios.Now().UTC().Truncate(time.Second),
+			Digest:    canary.Digest(res.Body),
+		},
+	}
+	in.notes = append(in.notes, sourceNote(in.source, len(res.Body)))
+	if plainHTTP(res) {
+		in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
+			Message: "fetched over plain HTTP: the signatures are checked just the same, but anyone on the network path sees which canary you read and could serve you an older one; use https:// if the site has it"})
+	}
+
+	for _, s := range f.sigs {
+		sig, err := readSig(f, s)
+		if err != nil {
+			return nil, err
+		}
+		in.sigs = append(in.sigs, sig)
+	}
+	// The files beside the canary share one --timeout between them, so
+	// that a hostile server cannot stretch a run to four timeouts.
+	ctx, cancel := context.WithTimeout(ctx, f.web.limit)
+	defer cancel()
+	html := fetch.IsHTML(res.ContentType, res.Body)
+	var blocks [][]byte
+	if html {
+		blocks = fetch.ExtractBlocks(res.Body)
+	}
+	// As for files: a canary that is not clearsigned may be signed by
+	// SOURCE.asc or SOURCE.sig.
+	if len(f.sigs) == 0 && len(blocks) == 0 && !bytes.Contains(res.Body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
+		for _, ext := range []string{".asc", ".sig"} {
+			body, note := neighbour(ctx, fetcher, res.FinalURL, ext)
+			if note != nil {
+				in.notes = append(in.notes, *note)
+			}
+			if body != nil {
+				if _, err := canary.ReadSignatures(body); err == nil {
+					in.sigs = append(in.sigs, body)
+				}
+			}
+		}
+	}
+	// A detached signature covers the bytes as served, so a page that has
+	// one is judged whole; otherwise a page is judged by its signed blocks.
+	if html && len(in.sigs) == 0 {
+		in.page, in.blocks = true, blocks
+	}
+	// Timestamp tokens are named as for files (freshness.go): URL.tsr,
+	// URL.2.tsr, ... up to the first one missing.
+	for i := range maxTokens {
+		token, note := neighbour(ctx, fetcher, canary.TokenName(res.FinalURL, i), "")
+		if note != nil {
+			in.notes = append(in.notes, *note)
+		}
+		if token == nil {
+			break
+		}
+		in.tokens = append(in.tokens, token)
+	}
+	return in, nil
+}
+
+// readSig reads a --sig value: a URL or a file.
+func readSig(f *verifyFlags, s string) ([]byte, error) {
+	if !isURL(s) {
+		sig, err := canary.ReadFile(s)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read --sig: %v", err)
+		}
+		return sig, nil
+	}
+	fetcher, err := f.web.get()
+	if err != nil {
+		return nil, err
+	}
+	res, err := fetcher.GetAny(context.Background(), s)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch --sig %s: %v", s, err)
+	}
+	return res.Body, nil
+}
+
+// neighbour fetches the file published at base+ext (added to the path, not
+// the query). Absence (404, 410, and 403, which some stores answer for a
+// missing file) is normal and silent; any other failure becomes a note, not
+// a verdict: the canary itself was read.
+func neighbour(ctx context.Context, fetcher *fetch.Fetcher, base, ext string) ([]byte, *verify.Check) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, nil
+	}
+	u.Path += ext
+	u.RawPath = ""
+	res, err := fetcher.GetAny(ctx, u.String())
+	var fe *fetch.Error
+	switch {
+	case err == nil:
+		return res.Body, nil
+	case errors.As(err, &fe) && (fe.Gone() || fe.Status == 403):
+		return nil, nil
+	}
+	return nil, &verify.Check{Name: "source", Status: verify.OK,
+		Message: fmt.Sprintf("could not fetch %s, so it was not used: %v", u, err)}
+}
+
+func sourceNote(s *verify.Source, n int) verify.Check {
+	msg := fmt.Sprintf("fetched %s at %s: %d, %s, %s", s.FinalURL, s.FetchedAt.Format("2006-01-02 15:04 UTC"), s.Status, sizeText(n), s.Digest)
+	if len(s.Redirects) > 0 {
+		msg += fmt.Sprintf("; redirected from %s", strings.Join(s.Redirects, " → "))
+	}
+	return verify.Check{Name: "source", Status: verify.OK, Message: msg}
+}
+
+func sizeText(n int) string {
+	if n < 10<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+func plainHTTP(res *fetch.Response) bool {
+	for _, u := range append(append([]string{res.URL}, res.Redirects...), res.FinalURL) {
+		if strings.HasPrefix(strings.ToLower(u), "http://") {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyInput judges what readInput found. A web page may hold several
+// signed blocks (the current canary, an archive of older ones, a forgery
+// slipped in): each is judged on its own, and the verdict is the best
+// one, ties going to the highest serial. The others are listed, and one
+// that is worse without being older turns the verdict to WARNING, so a
+// bad block is never hidden behind a good one.
+func verifyInput(in *input, opts verify.Options) *verify.Result {
+	var r *verify.Result
+	switch {
+	case !in.page:
+		r = verify.Verify(in.data, opts)
+	case len(in.blocks) == 0:
+		r = verify.Unchecked("page", errors.New(`no signed canary found on the page: it shows no "-----BEGIN PGP SIGNED MESSAGE-----" block in its text, <pre> or <code>; give the URL of the canary file itself`))
+	case len(in.blocks) > maxPageBlocks:
+		r = verify.Unchecked("page", fmt.Errorf("the page holds %d signed blocks, more than the %d that verify judges (the block limit); give the URL of the canary file itself", len(in.blocks), maxPageBlocks))
+	default:
+		r = judgeBlocks(in, opts)
+	}
+	for _, n := range in.notes {
+		r.Add(n.Name, n.Status, n.Message)
+	}
+	return r
+}
+
+func judgeBlocks(in *input, opts verify.Options) *verify.Result {
+	results := make([]*verify.Result, len(in.blocks))
+	best := 0
+	for i, b := range in.blocks {
+		results[i] = verify.Verify(b, opts)
+		if better(results[i], results[best]) {
+			best = i
+		}
+	}
+	r := results[best]
+	in.source.Block = best + 1
+	if len(results) == 1 {
+		r.Add("page", verify.OK, "the page holds one signed block; it alone was judged, and the page's other text is not signed and was ignored")
+		return r
+	}
+	status := verify.OK
+	var others []string
+	for i, o := range results {
+		if i == best {
+			continue
+		}
+		desc := fmt.Sprintf("block %d %s", i+1, o.Status)
+		if s, ok := serial(o); ok {
+			desc += fmt.Sprintf(" (serial %d)", s)
+		}
+		if verify.Worse(o.Status, r.Status) != r.Status && !older(o, r) {
+			status = verify.Warning
+			desc += ": " + o.Summary
+		}
+		others = append(others, desc)
+	}
+	what := "the best verdict on the page"
+	if s, ok := serial(r); ok {
+		what += fmt.Sprintf(", serial %d", s)
+	}
+	msg := fmt.Sprintf("judged block %d of %d (%s); the others: %s", best+1, len(results), what, strings.Join(others, "; "))
+	if status != verify.OK {
+		msg += "; a block that is worse and not older than the one judged may be a forgery or a newer canary that fails: look at the page"
+	}
+	r.Add("page", status, msg)
+	return r
+}
+
+// better orders the blocks of a page: a better status first, then the
+// newer canary.
+func better(a, b *verify.Result) bool {
+	if a.Status != b.Status {
+		return verify.Worse(a.Status, b.Status) == b.Status
+	}
+	sa, _ := serial(a)
+	sb, _ := serial(b)
+	if sa != sb {
+		return sa > sb
+	}
+	return issued(a).After(issued(b))
+}
+
+func serial(r *verify.Result) (uint64, bool) {
+	if r.Canary == nil {
+		return 0, false
+	}
+	return r.Canary.Serial, true
+}
+
+func issued(r *verify.Result) time.Time {
+	switch {
+	case r.Canary != nil:
+		return r.Canary.Issued
+	case r.FreeText != nil:
+		return r.FreeText.Issued
+	}
+	return time.Time{}
+}
+
+// older is true when o is provably an earlier canary than r: a lower
+// serial, or for free text an earlier date. Such a block on an archive
+// page is expected to be expired.
+func older(o, r *verify.Result) bool {
+	so, ok1 := serial(o)
+	sr, ok2 := serial(r)
+	if ok1 && ok2 {
+		return so < sr
+	}
+	if o.FreeText != nil && r.FreeText != nil {
+		return o.FreeText.Issued.Before(r.FreeText.Issued)
+	}
+	return false
+}

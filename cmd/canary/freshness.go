@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/freshness"
+	"github.com/canarykit/canarykit/freshness/tsa"
+	"github.com/canarykit/canarykit/verify"
+)
+
+// freshnessFlags are verify's options for proofs of when a canary was
+// signed (docs/FRESHNESS.md).
+type freshnessFlags struct {
+	tsaRoots string
+	tokens   []string
+	require  bool
+	online   bool
+	blockAPI string
+}
+
+func addFreshnessFlags(fl *pflag.FlagSet, f *freshnessFlags) {
+	fl.StringVar(&f.tsaRoots, "tsa-roots", "", "PEM file of the time-stamp authority roots you trust (default: the system's roots)")
+	fl.StringArrayVar(&f.tokens, "tsr", nil, "RFC 3161 timestamp file over SOURCE's signatures; repeatable.\nWithout it, SOURCE.tsr, SOURCE.2.tsr, ... are used when SOURCE is a file")
+	fl.BoolVar(&f.require, "require-freshness", false, "CRITICAL unless a checked drand or Bitcoin proof shows the canary was made around its issue date")
+	fl.BoolVar(&f.online, "online", false, "also ask a block API whether the canary's Bitcoin block is in the main chain")
+	fl.StringVar(&f.blockAPI, "block-api", freshness.DefaultBitcoinURL, "Esplora-style block API for --online")
+}
+
+// maxTokens bounds the timestamp files read beside a canary.
+const maxTokens = 20
+
+// freshnessOptions turns the flags into verify's options; found are the
+// timestamp files found beside SOURCE, used unless --tsr names others.
+func freshnessOptions(f *verifyFlags, found [][]byte) (verify.FreshnessOptions, error) {
+	fr := &f.fresh
+	o := verify.FreshnessOptions{Tokens: found, Require: fr.require, Online: fr.online, BlockAPI: fr.blockAPI}
+	if fr.tsaRoots != "" {
+		roots, err := tsa.LoadRoots(fr.tsaRoots)
+		if err != nil {
+			return o, fmt.Errorf("--tsa-roots: %v", err)
+		}
+		o.TSARoots = roots
+	}
+	if len(fr.tokens) > 0 {
+		o.Tokens = nil
+		for _, p := range fr.tokens {
+			b, err := canary.ReadFile(p)
+			if err != nil {
+				return o, fmt.Errorf("--tsr: %v", err)
+			}
+			o.Tokens = append(o.Tokens, b)
+		}
+	}
+	if fr.online {
+		// The block API is asked through the same proxy as the canary,
+		// so that --proxy socks5://... (Tor) hides this request too.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if f.web.proxy != "" {
+			u, err := url.Parse(f.web.proxy)
+			if err != nil {
+				return o, fmt.Errorf("--proxy: %v", err)
+			}
+			tr.Proxy = http.ProxyURL(u)
+		}
+		o.Client = &http.Client{Transport: tr}
+	}
+	return o, nil
+}
+
+// neighbourTokens reads the timestamp files canary issue writes beside a
+// canary: FILE.tsr, FILE.2.tsr, FILE.3.tsr, ... up to the first gap.
+func neighbourTokens(file string) ([][]byte, error) {
+	var out [][]byte
+	for i := 0; i < maxTokens; i++ {
+		b, err := canary.ReadFile(canary.TokenName(file, i))
+		if errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %v", canary.TokenName(file, i), err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// freshnessNotes tells the publisher, on standard error, which optional
+// freshness sources were left out, where the timestamp files are, and that
+// drafts carry no proofs.
+func freshnessNotes(io *streams, def *canary.Definition, res *canary.Issued, draft bool) {
+	if draft {
+		if !def.Freshness.Empty() {
+			fmt.Fprintln(io.Err, "note: freshness proofs are collected only when canary issue signs; this draft carries none")
+		}
+		return
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintln(io.Err, "note: "+n)
+	}
+	for i := range res.Tokens {
+		fmt.Fprintf(io.Err, "Timestamp: %s (publish it beside the canary)\n", filepath.Join(filepath.Dir(res.Path), canary.TokenName(canary.CurrentFile, i)))
+	}
+}

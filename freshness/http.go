@@ -1,0 +1,50 @@
+package freshness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// userAgent identifies canarykit to the services it asks, so that their
+// operators can tell its few requests from abuse.
+const userAgent = "canarykit (warrant canary freshness proofs)"
+
+type httpError struct {
+	url    string
+	status int
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("%s answered HTTP %d; check the URL in the freshness section", e.url, e.status)
+}
+
+// get fetches url and returns at most limit bytes of its body; a longer
+// body is an error, not silently cut.
+func get(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", url, err)
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &httpError{url, resp.StatusCode}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", url, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%s: the answer is larger than %d bytes", url, limit)
+	}
+	return body, nil
+}
