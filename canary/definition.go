@@ -31,9 +31,12 @@ type Definition struct {
 	Dir string `yaml:"-"`
 }
 
-// SignerRef names where a signer's secret key is.
+// SignerRef names where a signer's secret key is: a key file,
+// gpg:FINGERPRINT or kms://REF (backend.go).
 type SignerRef struct {
 	Key string `yaml:"key"`
+	// Public is the OpenPGP public key file of a kms:// key.
+	Public string `yaml:"public"`
 }
 
 // KeyPath resolves a signer's key path against the definition's directory.
@@ -91,6 +94,11 @@ func (d *Definition) Validate() error {
 	}
 	if d.Threshold > len(d.Signers) {
 		return fmt.Errorf("threshold %d is more than the %d signers configured", d.Threshold, len(d.Signers))
+	}
+	for i, r := range d.Signers {
+		if err := r.check(); err != nil { // backend.go
+			return fmt.Errorf("signers[%d]: %v", i, err)
+		}
 	}
 	if err := checkText("issuer name", d.Issuer.Name, MaxIssuerLen); err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -65,12 +64,51 @@ const (
 	statementsHeader = "Statements:"
 )
 
+// The shapes of a canary's fields. They are written out rather than
+// compiled from regular expressions: every process that links this package
+// would pay for compiling them at start-up, and a canary is checked faster
+// this way. matchers_test.go holds each one to its regular expression.
 var (
-	idRE          = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	fingerprintRE = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
-	digestRE      = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	serialRE      = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	idRE          = matcher(isID)          // ^[a-z0-9][a-z0-9-]{0,63}$
+	fingerprintRE = matcher(isFingerprint) // ^[0-9A-F]{40}([0-9A-F]{24})?$
+	digestRE      = matcher(isDigest)      // ^sha256:[0-9a-f]{64}$
+	serialRE      = matcher(isSerial)      // ^[1-9][0-9]{0,18}$
 )
+
+// A matcher tests a string as a regexp.Regexp's MatchString does.
+type matcher func(string) bool
+
+func (m matcher) MatchString(s string) bool { return m(s) }
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
+func isUpperHex(c byte) bool   { return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' }
+func isLowerHex(c byte) bool   { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
+
+func all(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isID(s string) bool {
+	return len(s) >= 1 && len(s) <= 64 && isLowerAlnum(s[0]) &&
+		all(s[1:], func(c byte) bool { return isLowerAlnum(c) || c == '-' })
+}
+
+func isFingerprint(s string) bool { return (len(s) == 40 || len(s) == 64) && all(s, isUpperHex) }
+
+func isDigest(s string) bool {
+	h, ok := strings.CutPrefix(s, "sha256:")
+	return ok && len(h) == 64 && all(h, isLowerHex)
+}
+
+func isSerial(s string) bool {
+	return len(s) >= 1 && len(s) <= 19 && s[0] != '0' && all(s, isDigit)
+}
 
 // Digest returns the value a canary's Previous field must carry to name the
 // canary whose text is given. text is the signed text with LF line endings
@@ -198,7 +236,7 @@ func checkStatements(ss []Statement) error {
 	if len(ss) > MaxStatements {
 		return fieldErr("statements", "%d statements; at most %d are allowed", len(ss), MaxStatements)
 	}
-	ids := map[string]bool{}
+	ids := make(map[string]bool, len(ss))
 	for i, s := range ss {
 		if !idRE.MatchString(s.ID) {
 			return fieldErr(fmt.Sprint("statement ", i), "statement %d: id %q must be 1 to 64 lowercase letters, digits or dashes, starting with a letter or digit", i+1, s.ID)
@@ -207,7 +245,7 @@ func checkStatements(ss []Statement) error {
 			return fieldErr(fmt.Sprint("statement ", i), "statement id %q is used twice; every statement needs its own id", s.ID)
 		}
 		ids[s.ID] = true
-		if err := checkText("statement "+s.ID, s.Text, MaxTextLen); err != nil {
+		if err := checkLine("statement", s.ID, s.Text, MaxTextLen); err != nil {
 			return inField(fmt.Sprint("statement ", i), err)
 		}
 	}
@@ -217,7 +255,18 @@ func checkStatements(ss []Statement) error {
 // checkText enforces what keeps a line unambiguous once clearsigned: one
 // line, valid UTF-8, no control characters (OpenPGP would strip trailing
 // blanks, and a terminal would act on escapes), no blanks at either end.
-func checkText(what, s string, max int) error {
+func checkText(what, s string, max int) error { return checkLine(what, "", s, max) }
+
+// checkLine is checkText for the item id of a kind ("statement", id): the
+// label is only built for an error, not for every statement checked.
+func checkLine(kind, id, s string, max int) error {
+	if s != "" && len(s) <= max && isPlainLine(s) {
+		return nil
+	}
+	what := kind
+	if id != "" {
+		what += " " + id
+	}
 	switch {
 	case s == "":
 		return fmt.Errorf("%s is empty", what)
@@ -234,6 +283,26 @@ func checkText(what, s string, max int) error {
 		}
 	}
 	return nil
+}
+
+// isPlainLine is the fast path of checkLine: valid UTF-8 without control
+// characters or blanks at either end.
+func isPlainLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			// Rare: take the full check for anything not printable ASCII.
+			if !utf8.ValidString(s) || strings.TrimSpace(s) != s {
+				return false
+			}
+			for _, r := range s {
+				if unicode.IsControl(r) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return s[0] != ' ' && s[len(s)-1] != ' '
 }
 
 func checkURL(u string) error {
@@ -271,7 +340,7 @@ func Parse(text []byte) (*Canary, error) {
 		return nil, &ParseError{1, "canary text must end with a line break"}
 	}
 	lines := strings.Split(string(text[:len(text)-1]), "\n")
-	p := &parser{lines: lines, at: map[string]int{}}
+	p := &parser{lines: lines, at: make(map[string]int, 16)}
 	c := &Canary{}
 
 	p.mark("format")
@@ -311,12 +380,20 @@ func Parse(text []byte) (*Canary, error) {
 	}
 	p.mark("signer")
 	for p.err == nil && p.peek("Signer") && len(c.Signers) <= MaxSigners {
-		p.mark(fmt.Sprint("signer ", len(c.Signers)))
+		p.signerLines = append(p.signerLines, p.i+1)
 		c.Signers = append(c.Signers, p.field("Signer"))
+	}
+	if len(c.Signers) > MaxSigners {
+		p.failAt(p.signerLines[MaxSigners], "more than %d Signer lines; at most %d are allowed", MaxSigners, MaxSigners)
 	}
 	p.literal("")
 	p.literal(statementsHeader)
 	p.mark("statements")
+	// At most one statement per remaining line, and at most one more than
+	// allowed is read: allocated once rather than grown line by line.
+	n := max(0, min(len(p.lines)-p.i, MaxStatements+1))
+	c.Statements = make([]Statement, 0, n)
+	p.statementLines = make([]int, 0, n)
 	for p.err == nil && p.i < len(p.lines) && p.lines[p.i] != "" && len(c.Statements) <= MaxStatements {
 		line := p.lines[p.i]
 		id, txt, ok := strings.Cut(strings.TrimPrefix(line, "["), "] ")
@@ -324,9 +401,12 @@ func Parse(text []byte) (*Canary, error) {
 			p.fail("statement must look like \"[id] text\", found %q", clip(line))
 			break
 		}
-		p.mark(fmt.Sprint("statement ", len(c.Statements)))
+		p.statementLines = append(p.statementLines, p.i+1)
 		c.Statements = append(c.Statements, Statement{ID: id, Text: txt})
 		p.i++
+	}
+	if len(c.Statements) > MaxStatements {
+		p.failAt(p.statementLines[MaxStatements], "more than %d statements; at most %d are allowed", MaxStatements, MaxStatements)
 	}
 	p.literal("")
 	c.Freshness = p.freshness()
@@ -335,8 +415,8 @@ func Parse(text []byte) (*Canary, error) {
 	}
 	if err := c.Validate(); err != nil {
 		line := p.i + 1
-		if fe, ok := err.(*FieldError); ok && p.at[fe.Field] > 0 {
-			line = p.at[fe.Field]
+		if fe, ok := err.(*FieldError); ok && p.lineOf(fe.Field) > 0 {
+			line = p.lineOf(fe.Field)
 		}
 		return nil, &ParseError{line, err.Error()}
 	}
@@ -355,9 +435,30 @@ type parser struct {
 	i     int
 	err   *ParseError
 	at    map[string]int // field name -> line number, for FieldErrors
+	// The lines of the Signer and statement lines, by index: FieldErrors
+	// name them "signer N" and "statement N".
+	signerLines, statementLines []int
 }
 
 func (p *parser) mark(field string) { p.at[field] = p.i + 1 }
+
+// lineOf is the line a FieldError's field was read from, or 0.
+func (p *parser) lineOf(field string) int {
+	if n, ok := p.at[field]; ok {
+		return n
+	}
+	for _, l := range []struct {
+		prefix string
+		lines  []int
+	}{{"signer ", p.signerLines}, {"statement ", p.statementLines}} {
+		if rest, ok := strings.CutPrefix(field, l.prefix); ok {
+			if i, err := strconv.Atoi(rest); err == nil && i >= 0 && i < len(l.lines) {
+				return l.lines[i]
+			}
+		}
+	}
+	return 0
+}
 
 func (p *parser) fail(format string, a ...any) {
 	if p.err == nil {

@@ -81,12 +81,8 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	signers := make([]*Signer, 0, len(d.Signers))
 	fps := make([]string, 0, len(d.Signers))
 	for _, ref := range d.Signers {
-		read := ReadSigner
-		if opts.Draft {
-			// A draft only names its signers; they sign it elsewhere.
-			read = readAnyKey
-		}
-		s, err := read(d.KeyPath(ref))
+		// A draft only names its signers; they sign it elsewhere.
+		s, err := d.OpenSigner(ref, opts.Draft)
 		if err != nil {
 			return nil, err
 		}

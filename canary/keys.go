@@ -93,10 +93,14 @@ func ReadKeys(data []byte) (openpgp.EntityList, error) {
 	return all, nil
 }
 
-// A Signer is a decrypted secret key ready to sign canaries.
+// A Signer is a decrypted secret key ready to sign canaries, or a key
+// whose secret stays elsewhere (gpg-agent, a KMS: backend.go).
 type Signer struct {
 	Entity *openpgp.Entity
 	Source string // where the key came from, for messages
+
+	backend backend     // signs in place of Entity's secret key, if set
+	hash    crypto.Hash // the hash the key signs with, if not SHA-512
 }
 
 // Fingerprint is the primary key's fingerprint: the one readers pin.
@@ -126,7 +130,11 @@ type PassphraseFunc func(source, fingerprint string) ([]byte, error)
 
 // LoadSigner reads one secret key from path and decrypts it with the
 // passphrase from pass (which may be nil when no prompt is possible).
+// path may also be gpg:FINGERPRINT, a key in the user's GnuPG.
 func LoadSigner(path string, pass PassphraseFunc) (*Signer, error) {
+	if strings.HasPrefix(path, GPGPrefix) {
+		return openGPG(path)
+	}
 	s, err := ReadSigner(path)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"golang.org/x/net/html"
+
+	"github.com/canarykit/canarykit/internal/corpustest"
 )
 
 func readCanary(t testing.TB, name string) string {
@@ -133,6 +135,7 @@ func FuzzExtractBlocks(f *testing.F) {
 	f.Add([]byte("<pre>-----BEGIN PGP SIGNED MESSAGE-----<b>\n</pre><p>-----END PGP SIGNATURE-----"))
 	f.Add([]byte("<div><p><pre><code><br></br><script></pre>-----BEGIN PGP SIGNED MESSAGE-----\n</script>"))
 	f.Add([]byte("&#45;----BEGIN PGP SIGNED MESSAGE-----<br>&#x0;<br>-----END PGP SIGNATURE-----"))
+	corpustest.Seeds(f)
 	f.Fuzz(func(t *testing.T, page []byte) {
 		blocks := ExtractBlocks(page)
 		for _, b := range blocks {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cloudflare/circl/sign/bls"
@@ -27,7 +28,11 @@ type drandChain struct {
 	period    int64  // seconds between rounds
 	sigLen    int
 
-	pub *bls.PublicKey[bls.KeyG2SigG1]
+	// pub is publicKey decoded and checked on first use (key): doing it
+	// in an init function cost every process that links this package,
+	// whatever it does, about a millisecond.
+	once sync.Once
+	pub  *bls.PublicKey[bls.KeyG2SigG1]
 }
 
 // quicknet is the League of Entropy's unchained 3-second chain, scheme
@@ -49,17 +54,21 @@ var chains = map[string]*drandChain{quicknet.name: quicknet}
 // maxRound keeps round times well inside the years a canary may carry.
 const maxRound = 20_000_000_000
 
-func init() {
-	for _, c := range chains {
+// key returns the chain's public key. The key is a constant of the
+// program, so a key that does not decode is a build error: it panics.
+func (c *drandChain) key() *bls.PublicKey[bls.KeyG2SigG1] {
+	c.once.Do(func() {
 		raw, err := hex.DecodeString(c.publicKey)
 		if err != nil {
 			panic(err)
 		}
-		c.pub = new(bls.PublicKey[bls.KeyG2SigG1])
-		if err := c.pub.UnmarshalBinary(raw); err != nil || !c.pub.Validate() {
+		pub := new(bls.PublicKey[bls.KeyG2SigG1])
+		if err := pub.UnmarshalBinary(raw); err != nil || !pub.Validate() {
 			panic(fmt.Sprintf("drand %s public key: %v", c.name, err))
 		}
-	}
+		c.pub = pub
+	})
+	return c.pub
 }
 
 func chainNames() string {
@@ -94,7 +103,7 @@ func (c *drandChain) verify(round uint64, sig []byte) error {
 	if sig[0]&0x40 != 0 {
 		return errors.New("the drand signature is the identity point, which proves nothing")
 	}
-	if !bls.Verify(c.pub, c.message(round), sig) {
+	if !bls.Verify(c.key(), c.message(round), sig) {
 		return fmt.Errorf("the drand %s signature does not verify for round %d: the beacon is forged, damaged or from another round", c.name, round)
 	}
 	return nil

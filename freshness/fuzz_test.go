@@ -3,12 +3,20 @@ package freshness
 import (
 	"strings"
 	"testing"
+
+	"github.com/canarykit/canarykit/internal/corpustest"
 )
 
 func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{drandLine, bitcoinLine, newsLine, "drand", "news time x feed y title z",
 		strings.Replace(bitcoinLine, "block 881423", "block 0", 1)} {
 		f.Add(s)
+	}
+	// Every line of the real canaries, as a freshness section could hold it.
+	for _, file := range corpustest.Files(f, 64<<10) {
+		for _, line := range strings.Split(string(file.Data), "\n") {
+			f.Add(line)
+		}
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		p, err := ParseLine(line)
@@ -35,6 +43,7 @@ func FuzzParseFeed(f *testing.F) {
 	for _, s := range []string{rssFeed, atomFeed, rdfFeed, "<rss/>", "<feed><entry><title>a</title><updated>2024-01-01T00:00:00Z</updated></entry></feed>"} {
 		f.Add([]byte(s))
 	}
+	corpustest.Seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, err := ParseFeed(data)
 		if err != nil {

@@ -1,128 +1,100 @@
 package schema
 
 import (
-	"errors"
 	"fmt"
 	"math/big"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // check validates v and adds one problem per failed rule, positioned with sp
 // (nil for JSON input).
 func (c *compiled) check(v any, sp spots, r *report) {
-	err := c.sch.Validate(v)
-	var ve *jsonschema.ValidationError
-	switch {
-	case err == nil:
-	case errors.As(err, &ve):
-		c.explain(ve, v, sp, r)
-	default:
-		r.fileProblem(err.Error())
+	for _, e := range c.root.validate(v, nil) {
+		c.explain(e, v, sp, r)
 	}
 	duplicateIDs(v, sp, r)
 }
 
-// explain turns the validator's error tree into problems. Only leaves are
-// reported: inner nodes ($ref, groups) just say that something below failed.
-func (c *compiled) explain(e *jsonschema.ValidationError, root any, sp spots, r *report) {
-	if len(e.Causes) > 0 {
-		for _, cause := range e.Causes {
-			c.explain(cause, root, sp, r)
-		}
-		return
-	}
+// explain turns one failed rule into a problem a person can act on.
+func (c *compiled) explain(e vErr, root any, sp spots, r *report) {
 	inYAML := r.file != ""
-	loc := e.InstanceLocation
+	loc := e.loc
 	path := displayPath(root, loc)
 	val := valueAt(root, loc)
 	add := func(msg string) { r.add(sp.find(loc, atValue), loc, path, msg) }
 
-	switch k := e.ErrorKind.(type) {
-	case *kind.Required:
+	switch e.kind {
+	case errRequired:
 		// Point at the mapping the key belongs in; the key itself does not exist.
-		for _, name := range k.Missing {
+		for _, name := range e.names {
 			add(fmt.Sprintf("missing required key %s", quote(name)))
 		}
-	case *kind.AdditionalProperties:
-		allowed := c.allowedKeys(e.SchemaURL)
-		for _, name := range k.Properties {
+	case errAdditional:
+		for _, name := range e.names {
 			kl := child(loc, name)
-			r.add(sp.find(kl, atKey), kl, path, unknownKey(name, allowed))
+			r.add(sp.find(kl, atKey), kl, path, unknownKey(name, e.sch.keys))
 		}
-	case *kind.Type:
-		add(c.typeMessage(k, val, loc, c.allowedKeys(e.SchemaURL), inYAML))
-	case *kind.Pattern:
-		add(patternMessage(field(loc), k.Got, inYAML))
-	case *kind.Format:
-		s, _ := k.Got.(string)
-		if k.Want == "date-time" {
-			add(timestampMessage(s))
-		} else {
-			add(fmt.Sprintf("%s is not a valid %s", quote(s), k.Want))
-		}
-	case *kind.MinLength:
-		if k.Want <= 1 {
+	case errType:
+		add(c.typeMessage(e.sch.types, e.goT, val, loc, e.sch.keys, inYAML))
+	case errPattern:
+		s, _ := e.got.(string)
+		add(patternMessage(field(loc), s, inYAML))
+	case errFormat:
+		s, _ := e.got.(string)
+		add(timestampMessage(s))
+	case errMinLength:
+		if e.m <= 1 {
 			add("must not be empty")
 		} else {
-			add(fmt.Sprintf("is %d characters long; it must have at least %d", k.Got, k.Want))
+			add(fmt.Sprintf("is %d characters long; it must have at least %d", e.n, e.m))
 		}
-	case *kind.MaxLength:
-		add(fmt.Sprintf("is %d characters long; the limit is %d, so shorten it", k.Got, k.Want))
-	case *kind.MinItems:
-		if k.Want <= 1 {
+	case errMaxLength:
+		add(fmt.Sprintf("is %d characters long; the limit is %d, so shorten it", e.n, e.m))
+	case errMinItems:
+		if e.m <= 1 {
 			add("must have at least one entry")
 		} else {
-			add(fmt.Sprintf("has %d entries; it needs at least %d", k.Got, k.Want))
+			add(fmt.Sprintf("has %d entries; it needs at least %d", e.n, e.m))
 		}
-	case *kind.MaxItems:
-		add(fmt.Sprintf("has %d entries; the limit is %d", k.Got, k.Want))
-	case *kind.Minimum:
-		add(fmt.Sprintf("must be at least %s, not %s", ratString(k.Want), ratString(k.Got)))
-	case *kind.Maximum:
-		add(fmt.Sprintf("must be at most %s, not %s", ratString(k.Want), ratString(k.Got)))
-	case *kind.Const:
-		add(fmt.Sprintf("must be %s, not %s", show(k.Want), show(k.Got)))
-	case *kind.UniqueItems:
-		il := child(loc, strconv.Itoa(k.Duplicates[1]))
-		r.add(sp.find(il, atValue), il, path, fmt.Sprintf("entries [%d] and [%d] are the same; remove one", k.Duplicates[0], k.Duplicates[1]))
-	case *kind.InvalidJsonValue:
-		add(fmt.Sprintf("holds a Go %T, which is not a JSON value; decode with encoding/json into any", k.Value))
+	case errMaxItems:
+		add(fmt.Sprintf("has %d entries; the limit is %d", e.n, e.m))
+	case errMinProps:
+		add(fmt.Sprintf("has %d keys; it needs at least %d", e.n, e.m))
+	case errMaxProps:
+		add(fmt.Sprintf("has %d keys; the limit is %d", e.n, e.m))
+	case errMinimum:
+		add(fmt.Sprintf("must be at least %s, not %s", ratString(e.wantN), ratString(e.gotN)))
+	case errMaximum:
+		add(fmt.Sprintf("must be at most %s, not %s", ratString(e.wantN), ratString(e.gotN)))
+	case errExclusiveMin:
+		add(fmt.Sprintf("must be more than %s, not %s", ratString(e.wantN), ratString(e.gotN)))
+	case errExclusiveMax:
+		add(fmt.Sprintf("must be less than %s, not %s", ratString(e.wantN), ratString(e.gotN)))
+	case errConst:
+		add(fmt.Sprintf("must be %s, not %s", show(e.want[0]), show(e.got)))
+	case errEnum, errOneOfNone:
+		add(fmt.Sprintf("must be one of %s, not %s", showList(e.want), show(e.got)))
+	case errOneOfMany:
+		add(fmt.Sprintf("matches more than one of the allowed forms (%d and %d); see `canary schema` for what is allowed", e.n+1, e.m+1))
+	case errUnique:
+		il := child(loc, strconv.Itoa(e.m))
+		r.add(sp.find(il, atValue), il, path, fmt.Sprintf("entries [%d] and [%d] are the same; remove one", e.n, e.m))
+	case errInvalid:
+		add(fmt.Sprintf("holds a Go %T, which is not a JSON value; decode with encoding/json into any", e.got))
 	default:
-		add(fmt.Sprintf("breaks the schema rule %q; see `canary schema` for what is allowed", strings.Join(e.ErrorKind.KeywordPath(), "/")))
+		add("breaks a rule of the schema; see `canary schema` for what is allowed")
 	}
 }
 
-var pointerUnescape = strings.NewReplacer("~1", "/", "~0", "~")
-
-// allowedKeys lists the properties of the schema at schemaURL, for telling
-// the user what they could have written instead.
-func (c *compiled) allowedKeys(schemaURL string) []string {
-	_, frag, _ := strings.Cut(schemaURL, "#")
-	if f, err := url.PathUnescape(frag); err == nil {
-		frag = f
+func showList(l []any) string {
+	out := make([]string, len(l))
+	for i, v := range l {
+		out[i] = show(v)
 	}
-	node := c.doc
-	for _, tok := range strings.Split(frag, "/")[1:] {
-		tok = pointerUnescape.Replace(tok)
-		m, _ := node.(map[string]any)
-		node = m[tok]
-	}
-	m, _ := node.(map[string]any)
-	props, _ := m["properties"].(map[string]any)
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return strings.Join(out, ", ")
 }
 
 func unknownKey(name string, allowed []string) string {
@@ -184,15 +156,15 @@ var typeNouns = map[string]string{
 	"null":    "empty",
 }
 
-func (c *compiled) typeMessage(k *kind.Type, val any, loc []string, keys []string, inYAML bool) string {
-	want := strings.Join(k.Want, " or ")
+func (c *compiled) typeMessage(wantTypes []string, got string, val any, loc []string, keys []string, inYAML bool) string {
+	want := strings.Join(wantTypes, " or ")
 	wantNoun := typeNouns[want]
 	if wantNoun == "" {
 		wantNoun = want
 	}
-	gotNoun := typeNouns[k.Got]
+	gotNoun := typeNouns[got]
 	if gotNoun == "" {
-		gotNoun = k.Got
+		gotNoun = got
 	}
 	if len(loc) == 0 {
 		msg := fmt.Sprintf("a %s must be a mapping with the keys %s, not %s", c.kind.noun(), strings.Join(keys, ", "), gotNoun)
@@ -206,15 +178,15 @@ func (c *compiled) typeMessage(k *kind.Type, val any, loc []string, keys []strin
 	}
 	msg := fmt.Sprintf("must be %s, not %s", wantNoun, gotNoun)
 	switch s, isString := val.(string); {
-	case want == "integer" && k.Got == "number":
+	case want == "integer" && got == "number":
 		return fmt.Sprintf("must be a whole number, not %v", val)
 	case (want == "integer" || want == "number") && isString:
 		if _, ok := plainNumber(strings.TrimSpace(s)); ok {
 			return msg + fmt.Sprintf("; write %s without quotes", strings.TrimSpace(s))
 		}
-	case want == "string" && k.Got == "number" && (field(loc) == "cadence" || field(loc) == "grace"):
+	case want == "string" && got == "number" && (field(loc) == "cadence" || field(loc) == "grace"):
 		return fmt.Sprintf("%v has no unit; use e.g. 90d, 12w or 2160h", val)
-	case want == "string" && (k.Got == "number" || k.Got == "boolean"):
+	case want == "string" && (got == "number" || got == "boolean"):
 		return msg + "; put the value in quotes"
 	case want == "array" && inYAML:
 		return msg + "; write each entry on its own line, starting with \"- \""

@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/canarykit/canarykit/internal/corpustest"
 )
 
 func FuzzValidateYAML(f *testing.F) {
@@ -43,6 +45,7 @@ func FuzzValidateYAML(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	corpustest.Seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := ValidateYAML(Definition, "f.yaml", data)
 		if err != nil {

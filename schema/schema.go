@@ -13,8 +13,6 @@ import (
 	_ "embed"
 	"fmt"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // Kind selects one of the two schemas.
@@ -25,6 +23,8 @@ const (
 	Definition Kind = iota
 	// Canary is a signed canary's content as printed by `canary verify --format json`.
 	Canary
+	// Watch is a watchdog's watch list: targets, defaults, alerts (docs/WATCH.md).
+	Watch
 )
 
 var (
@@ -32,25 +32,29 @@ var (
 	definitionJSON []byte
 	//go:embed canary.schema.json
 	canaryJSON []byte
+	//go:embed watch.schema.json
+	watchJSON []byte
 )
 
 // compiled is one schema, compiled on first use so that commands which never
-// validate do not pay for compiling the metaschema.
+// validate do not pay for it (validator.go).
 type compiled struct {
 	kind Kind
 	once sync.Once
-	doc  any // the decoded schema, for looking up allowed keys by location
-	sch  *jsonschema.Schema
+	root *node
 	err  error
 }
 
-var compiledSchemas [2]compiled
+var compiledSchemas [3]compiled
 
-func (k Kind) valid() bool { return k == Definition || k == Canary }
+func (k Kind) valid() bool { return k == Definition || k == Canary || k == Watch }
 
 func (k Kind) raw() []byte {
 	if k == Canary {
 		return canaryJSON
+	}
+	if k == Watch {
+		return watchJSON
 	}
 	return definitionJSON
 }
@@ -58,6 +62,9 @@ func (k Kind) raw() []byte {
 func (k Kind) noun() string {
 	if k == Canary {
 		return "canary"
+	}
+	if k == Watch {
+		return "watch list"
 	}
 	return "definition"
 }
@@ -78,25 +85,12 @@ func (k Kind) compile() (*compiled, error) {
 	}
 	c := &compiledSchemas[k]
 	c.once.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(k.raw()))
-		if err != nil {
-			c.err = fmt.Errorf("schema: embedded %s schema is not JSON (a build problem, please report it): %w", k.noun(), err)
-			return
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		comp := jsonschema.NewCompiler()
-		// 2020-12 treats "format" as an annotation; a canary's timestamps must really be dates.
-		comp.AssertFormat()
-		if err := comp.AddResource(id, doc); err != nil {
-			c.err = fmt.Errorf("schema: embedded %s schema: %w", k.noun(), err)
-			return
-		}
-		sch, err := comp.Compile(id)
+		root, err := compileSchema(k.raw())
 		if err != nil {
 			c.err = fmt.Errorf("schema: embedded %s schema does not compile (a build problem, please report it): %w", k.noun(), err)
 			return
 		}
-		c.kind, c.doc, c.sch = k, doc, sch
+		c.kind, c.root = k, root
 	})
 	if c.err != nil {
 		return nil, c.err

@@ -277,7 +277,7 @@ func TestValidateYAMLDefinition(t *testing.T) {
 		{"signer key empty", edit(t, "key: keys/alice.asc", `key: ""`), []string{`12:10: signers[0].key: must not be empty`}},
 		{"signer with unknown key", edit(t, "key: keys/alice.asc", "keyfile: keys/alice.asc"), []string{
 			`12:5: signers[0]: missing required key "key"`,
-			`12:5: signers[0]: unknown key "keyfile" (allowed: key)`,
+			`12:5: signers[0]: unknown key "keyfile" (allowed: key, public)`,
 		}},
 		{"signer as a plain string", edit(t, "  - key: keys/alice.asc", "  - keys/alice.asc"), []string{
 			`12:5: signers[0]: must be a mapping, not a string; give it the keys key`,
@@ -619,7 +619,7 @@ func TestJSON(t *testing.T) {
 		}
 		checkSchemaNode(t, fmt.Sprintf("%d:#", k), doc)
 	}
-	if JSON(Kind(2)) != nil {
+	if JSON(Kind(99)) != nil {
 		t.Error("JSON of an unknown kind is not nil")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -528,16 +529,27 @@ func indexPath(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+// jsonNumber is compiled on first use, not at start-up: most processes
+// that link this package never read a YAML number.
+var jsonNumber = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+})
 
 // plainNumber accepts what JSON would read as a number, within the range the
-// validator can handle without doing big-number arithmetic on hostile input.
+// validator can handle without doing big-number arithmetic on hostile input:
+// the exponent is bounded too, since 1e-99999999 is a float (zero) but an
+// exact comparison would first compute 10^99999999.
 func plainNumber(s string) (json.Number, bool) {
-	if len(s) > 100 || !jsonNumber.MatchString(s) {
+	if len(s) > 100 || !jsonNumber().MatchString(s) {
 		return "", false
 	}
 	if _, err := strconv.ParseFloat(s, 64); err != nil {
 		return "", false
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		if exp, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+")); err != nil || exp > 400 || exp < -400 {
+			return "", false
+		}
 	}
 	return json.Number(s), true
 }

@@ -1,9 +1,12 @@
 package verify
 
 import (
+	"fmt"
+	"index/suffixarray"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
@@ -93,7 +96,7 @@ func (r *Result) checkFreeText(opts Options) {
 
 // alarmWords mark the sentences whose disappearance is what a canary is
 // for. Matching is case-insensitive on word starts.
-var alarmWords = regexp.MustCompile(`(?i)\b(warrants?|subpoena|gag|national security letters?|NSLs?|FISA|court orders?|search(es)? and seizures?|seiz|wiretap|backdoor|compelled|secret orders?)`)
+var alarmWords = lazyRegexp(`(?i)\b(warrants?|subpoena|gag|national security letters?|NSLs?|FISA|court orders?|search(es)? and seizures?|seiz|wiretap|backdoor|compelled|secret orders?)`)
 
 // comparePreviousText diffs a free-text canary against the last one the
 // reader trusted: a sentence about warrants or gag orders that went away is
@@ -110,17 +113,41 @@ func (r *Result) comparePreviousText(prev []byte) {
 	}
 	r.FreeText.Diff = lineDiff(old, cur)
 	now := normalise(cur)
+	// Each sentence is looked for in the whole new text. A hostile pair
+	// of texts with tens of thousands of sentences would make that
+	// quadratic (seconds per megabyte), so a sentence is looked for once,
+	// and past a few dozen through a suffix array of the new text.
 	var gone []string
+	looked := map[string]bool{}
+	var index *suffixarray.Index
 	for _, s := range sentences(old) {
-		if alarmWords.MatchString(s) && !strings.Contains(now, normalise(s)) {
+		n := normalise(s)
+		if looked[n] || !alarmWords().MatchString(s) {
+			continue
+		}
+		looked[n] = true
+		if index == nil && len(looked) > 32 && len(now) > 64<<10 {
+			index = suffixarray.New([]byte(now))
+		}
+		found := false
+		if index != nil {
+			found = len(index.Lookup([]byte(n), 1)) > 0
+		} else {
+			found = strings.Contains(now, n)
+		}
+		if !found {
 			gone = append(gone, s)
 			r.Changes = append(r.Changes, Change{Kind: "removed", Old: s})
 		}
 	}
 	if len(gone) > 0 {
-		q := make([]string, len(gone))
-		for i, s := range gone {
-			q[i] = strconv.Quote(s)
+		const shown = 20
+		q := make([]string, 0, min(len(gone), shown+1))
+		for _, s := range gone[:min(len(gone), shown)] {
+			q = append(q, strconv.Quote(s))
+		}
+		if len(gone) > shown {
+			q = append(q, fmt.Sprintf("and %d more (see changes)", len(gone)-shown))
 		}
 		r.add("statements", Critical, "since the previous canary, these sentences about warrants or gag orders were REMOVED or reworded: %s", strings.Join(q, "; "))
 		return
@@ -130,13 +157,13 @@ func (r *Result) comparePreviousText(prev []byte) {
 
 func normalise(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-var sentenceEnd = regexp.MustCompile(`[.!?](\s|$)|\n\s*\n`)
+var sentenceEnd = lazyRegexp(`[.!?](\s|$)|\n\s*\n`)
 
 // sentences splits text into sentences, joining wrapped lines, so that a
 // statement reflowed over different lines still matches.
 func sentences(text string) []string {
 	var out []string
-	for _, part := range sentenceEnd.Split(text, -1) {
+	for _, part := range sentenceEnd().Split(text, -1) {
 		if s := normalise(part); len(s) > 3 {
 			out = append(out, s)
 		}
@@ -204,11 +231,11 @@ type foundDate struct {
 
 var (
 	monthRE   = `(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
-	monthDay  = regexp.MustCompile(`(?i)\b` + monthRE + `\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
-	dayMonth  = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?` + monthRE + `\.?,?\s+(\d{4})\b`)
-	isoDate   = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
-	slashDate = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{4})\b`)
-	issueLine = regexp.MustCompile(`(?i)date of issue|issued?\b|as of|today is|dated`)
+	monthDay  = lazyRegexp(`(?i)\b` + monthRE + `\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
+	dayMonth  = lazyRegexp(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?` + monthRE + `\.?,?\s+(\d{4})\b`)
+	isoDate   = lazyRegexp(`\b(\d{4})-(\d{2})-(\d{2})\b`)
+	slashDate = lazyRegexp(`\b(\d{1,2})/(\d{1,2})/(\d{4})\b`)
+	issueLine = lazyRegexp(`(?i)date of issue|issued?\b|as of|today is|dated`)
 )
 
 func monthNumber(s string) time.Month {
@@ -235,16 +262,19 @@ func findDates(text string) []foundDate {
 	}
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	for _, line := range strings.Split(text, "\n") {
-		for _, m := range monthDay.FindAllStringSubmatch(line, -1) {
+		if len(line) > maxDateLine {
+			continue
+		}
+		for _, m := range monthDay().FindAllStringSubmatch(line, -1) {
 			add(atoi(m[3]), int(monthNumber(m[1])), atoi(m[2]), normalise(m[0]), line)
 		}
-		for _, m := range dayMonth.FindAllStringSubmatch(line, -1) {
+		for _, m := range dayMonth().FindAllStringSubmatch(line, -1) {
 			add(atoi(m[3]), int(monthNumber(m[2])), atoi(m[1]), normalise(m[0]), line)
 		}
-		for _, m := range isoDate.FindAllStringSubmatch(line, -1) {
+		for _, m := range isoDate().FindAllStringSubmatch(line, -1) {
 			add(atoi(m[1]), atoi(m[2]), atoi(m[3]), m[0], line)
 		}
-		for _, m := range slashDate.FindAllStringSubmatch(line, -1) {
+		for _, m := range slashDate().FindAllStringSubmatch(line, -1) {
 			add(atoi(m[3]), atoi(m[1]), atoi(m[2]), m[0], line)
 			if m[1] != m[2] {
 				add(atoi(m[3]), atoi(m[2]), atoi(m[1]), m[0], line)
@@ -272,7 +302,7 @@ func issueDate(text string, signed time.Time) (d *foundDate, stated bool) {
 		return best
 	}
 	for i := range dates {
-		if issueLine.MatchString(dates[i].line) {
+		if issueLine().MatchString(dates[i].line) {
 			var same []foundDate
 			for _, d := range dates {
 				if d.line == dates[i].line {
@@ -285,8 +315,10 @@ func issueDate(text string, signed time.Time) (d *foundDate, stated bool) {
 	// "Canary issue date: see the gpg signature time." (Kicksecure): the
 	// text says its issue date is the signature's, so a date elsewhere in
 	// it (the `date -R` of its proof of freshness) is not read as one.
-	if issueBySignature.MatchString(text) {
-		return nil, false
+	for _, line := range strings.Split(text, "\n") {
+		if len(line) <= maxDateLine && issueBySignature().MatchString(line) {
+			return nil, false
+		}
 	}
 	if best := closest(dates); best != nil && absDur(best.t.Sub(day(signed))) <= dateSlack {
 		return best, false
@@ -296,7 +328,18 @@ func issueDate(text string, signed time.Time) (d *foundDate, stated bool) {
 
 // issueBySignature matches a line that names the signature as the issue
 // date.
-var issueBySignature = regexp.MustCompile(`(?im)^.*(issue date|date of issue|issued)\b[^\n]*\bsignature\b`)
+var issueBySignature = lazyRegexp(`(?i)(issue date|date of issue|issued)\b.*\bsignature\b`)
+
+// maxDateLine is the longest line searched for dates: a canary's lines are
+// sentences, and the regular expressions cost about a microsecond a byte,
+// so a hostile megabyte-long line is not searched.
+const maxDateLine = 4096
+
+// lazyRegexp compiles expr on first use: these are needed only for
+// free-text canaries, and compiling them at start-up cost every process.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 func day(t time.Time) time.Time {
 	t = t.UTC()

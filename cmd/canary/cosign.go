@@ -10,7 +10,7 @@ import (
 )
 
 func newCosignCmd(io *streams) *cobra.Command {
-	var key, at, format string
+	var key, at, format, passFile string
 	cmd := &cobra.Command{
 		Use:   "cosign FILE --key KEY.sec.asc",
 		Short: "Add your signature to a canary or a draft",
@@ -22,6 +22,7 @@ atomically. Cosigning DIR/canary.txt also updates its copy in DIR/archive/.
 A key that the canary does not list among its signers, or that has already
 signed, is refused.`,
 		Example: `  canary cosign public/draft.txt --key keys/bob.sec.asc
+  canary cosign public/draft.txt --key gpg:F70D56C58248D1DD19D39559C9A3B83994E18046
   CANARY_PASSPHRASE=... canary cosign public/canary.txt --key keys/carol.sec.asc`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,7 +36,11 @@ signed, is refused.`,
 					return err
 				}
 			}
-			s, err := canary.LoadSigner(key, passphrase(io))
+			pass, err := passphraseFrom(io, passFile) // publish.go
+			if err != nil {
+				return err
+			}
+			s, err := canary.LoadSigner(key, pass)
 			if err != nil {
 				return err
 			}
@@ -67,7 +72,8 @@ signed, is refused.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&key, "key", "", "your armored OpenPGP secret key (required)")
+	cmd.Flags().StringVar(&key, "key", "", "your armored OpenPGP secret key, or gpg:FINGERPRINT for a key in your GnuPG (required)")
+	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "read the key's passphrase from the first line of this file (mode 0600)")
 	cmd.Flags().StringVar(&at, "at", "", "sign as of this RFC 3339 time instead of now")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.MarkFlagRequired("key")

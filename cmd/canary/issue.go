@@ -19,8 +19,8 @@ import (
 )
 
 func newIssueCmd(io *streams) *cobra.Command {
-	var config, out, at, format, from string
-	var dryRun, unsigned bool
+	var config, out, at, format, from, passFile string
+	var dryRun, unsigned, publishSite bool
 	cmd := &cobra.Command{
 		Use:   "issue --config canary.yaml --out DIR",
 		Short: "Issue and sign the next canary",
@@ -31,7 +31,10 @@ write DIR/canary.txt and DIR/archive/NNNNNN.txt. Writes are atomic: a failure
 never leaves a half-written or unsigned canary.
 
 The result verifies with stock "gpg --verify DIR/canary.txt".
-Passphrases come from CANARY_PASSPHRASE or a prompt.
+Passphrases come from --passphrase-file, CANARY_PASSPHRASE or a prompt.
+Signers may also be gpg:FINGERPRINT (your gpg-agent, smartcards) or
+kms://REF keys (docs/SIGNING.md). --publish then makes the web page, JSON and
+feed in DIR, as "canary publish" does.
 
 When the signers are in different places (m of n), make a draft with
 --unsigned (signer keys may then be public keys), let each signer add their
@@ -39,16 +42,24 @@ signature with "canary cosign DIR/draft.txt --key KEY", and publish it with
 --from DIR/draft.txt once enough have signed.`,
 		Example: `  canary issue --config canary.yaml --out public
   canary issue --config canary.yaml --out public --dry-run
+  canary issue --config canary.yaml --out public --publish --passphrase-file ~/.canary-pass
   canary issue --config canary.yaml --out public --unsigned
   canary cosign public/draft.txt --key keys/bob.sec.asc
   canary issue --config canary.yaml --out public --from public/draft.txt`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
 			if dryRun && unsigned || from != "" && (dryRun || unsigned) {
 				return errors.New("--dry-run, --unsigned and --from do not go together; use one")
+			}
+			if publishSite && (dryRun || unsigned) {
+				return errors.New("--publish needs a signed canary; it does not go with --dry-run or --unsigned")
+			}
+			pass, err := passphraseFrom(io, passFile) // publish.go
+			if err != nil {
+				return err
 			}
 			now := io.Now()
 			if at != "" {
@@ -61,10 +72,28 @@ signature with "canary cosign DIR/draft.txt --key KEY", and publish it with
 			if err != nil {
 				return err
 			}
+			if publishSite {
+				// The site is made once the canary is in place; an error
+				// there leaves the new canary published and says so.
+				defer func() {
+					if err != nil {
+						return
+					}
+					site, serr := buildSite(def, out, "", "", now)
+					if serr != nil {
+						err = fmt.Errorf("the canary was issued, but the site was not made: %v; fix it and run canary publish --config %s --out %s", serr, config, out)
+						return
+					}
+					for _, n := range site.Notes {
+						fmt.Fprintln(io.Err, "note: "+n)
+					}
+					fmt.Fprintf(io.Err, "Site: %s (%d files); copy %s to your web server\n", filepath.Join(out, "index.html"), len(site.Files), out)
+				}()
+			}
 			if from != "" {
 				return publishDraft(io, def, out, from, now, format)
 			}
-			res, err := canary.Issue(def, out, now, canary.IssueOptions{Passphrase: passphrase(io), Draft: dryRun || unsigned})
+			res, err := canary.Issue(def, out, now, canary.IssueOptions{Passphrase: pass, Draft: dryRun || unsigned})
 			if err != nil {
 				return err
 			}
@@ -108,6 +137,8 @@ signature with "canary cosign DIR/draft.txt --key KEY", and publish it with
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the unsigned text of the next canary; write nothing")
 	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "write the next canary unsigned to DIR/draft.txt, for its signers to cosign")
 	cmd.Flags().StringVar(&from, "from", "", "publish this cosigned draft once enough signers have signed it")
+	cmd.Flags().BoolVar(&publishSite, "publish", false, "then make the web page, canary.json and feed.atom in DIR (canary publish)")
+	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "read the signers' passphrase from the first line of this file (mode 0600)")
 	cmd.Flags().StringVar(&at, "at", "", "issue as of this RFC 3339 time instead of now")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
@@ -123,7 +154,7 @@ func publishDraft(io *streams, def *canary.Definition, dir, draft string, now ti
 	}
 	var keys openpgp.EntityList
 	for _, ref := range def.Signers {
-		el, err := canary.ReadKeyFile(def.KeyPath(ref))
+		el, err := def.SignerKeys(ref)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func newKeyCmd(io *streams) *cobra.Command {
 		Use:   "key",
 		Short: "Manage signing keys",
 	}
-	cmd.AddCommand(newKeyGenerateCmd(io))
+	cmd.AddCommand(newKeyGenerateCmd(io), newKeyExportKMSCmd(io)) // signing.go
 	return cmd
 }
 

@@ -70,7 +70,8 @@ func newRootCmd(io *streams) *cobra.Command {
 that an organisation renews on a schedule, so that readers notice when one
 lapses or a statement disappears.
 
-Publishers:  canary init, canary key generate, canary issue, canary cosign
+Publishers:  canary init, canary key generate, canary issue, canary cosign,
+             canary publish, canary status
 Readers:     canary verify, canary trust
 Try it:      canary demo
 
@@ -86,10 +87,17 @@ Exit codes follow the monitoring-plugin convention:
 		newKeyCmd(io),
 		newIssueCmd(io),
 		newCosignCmd(io),
+		newPublishCmd(io),
+		newStatusCmd(io),
 		newVerifyCmd(io),
 		newTrustCmd(io),
 		newSchemaCmd(io),
 		newDemoCmd(io),
+		newWatchCmd(io),
+		newHistoryCmd(io),
+		newArchiveCmd(io),
+		newDBCmd(io),
+		newNotifyCmd(io),
 	)
 	return root
 }

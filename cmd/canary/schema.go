@@ -10,14 +10,15 @@ import (
 
 func newSchemaCmd(io *streams) *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema definition|canary",
+		Use:   "schema definition|canary|watch",
 		Short: "Print a JSON Schema",
 		Long: `Print the JSON Schema of a canary definition (the YAML a publisher writes)
-or of a canary (the parsed form that "canary verify --format json" prints),
+of a canary (the parsed form that "canary verify --format json" prints), or
+of a watch list (canary watch --config),
 for editors and other tools to validate against.`,
 		Example:   "  canary schema definition > definition.schema.json",
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"definition", "canary"},
+		ValidArgs: []string{"definition", "canary", "watch"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var k schema.Kind
 			switch args[0] {
@@ -25,8 +26,10 @@ for editors and other tools to validate against.`,
 				k = schema.Definition
 			case "canary":
 				k = schema.Canary
+			case "watch":
+				k = schema.Watch
 			default:
-				return fmt.Errorf("unknown schema %q: use definition or canary", args[0])
+				return fmt.Errorf("unknown schema %q: use definition, canary or watch", args[0])
 			}
 			_, err := io.Out.Write(schema.JSON(k))
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 			err = fmt.Errorf("standard input is larger than %d bytes; a canary is a few KiB", canary.MaxCanaryBytes)
 		}
 	} else {
-		data, err = canary.ReadFile(src)
+		data, err = readFile(src)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the canary: %v", err)
@@ -69,6 +70,10 @@ func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 	return in, nil
 }
 
+// maxNeighbourSignatures bounds the signature files read beside a SOURCE:
+// real canaries have one per signer, at most a handful.
+const maxNeighbourSignatures = 64
+
 // neighbourSignatures finds the detached OpenPGP signatures published next
 // to a file the usual ways: FILE.asc, FILE.sig, and one per signer as
 // FILE.sig.NAME or FILE.asc.NAME (Qubes, Namecoin). Files that are not
@@ -81,6 +86,9 @@ func neighbourSignatures(file string) ([][]byte, error) {
 			return nil, err
 		}
 		names = append(names, m...)
+	}
+	if len(names) > maxNeighbourSignatures {
+		return nil, fmt.Errorf("%d files beside %s look like its signatures (%s.sig.*, ...), more than the %d verify reads; give the right ones with --sig", len(names), file, file, maxNeighbourSignatures)
 	}
 	var sigs [][]byte
 	for _, n := range names {
@@ -109,4 +117,44 @@ func globEscape(pattern string) string {
 		pattern += "*"
 	}
 	return pattern
+}
+
+// readFile is canary.ReadFile for a SOURCE: a regular file is read in one
+// go into a buffer of its size (verify reads thousands of them in one
+// run); anything else (a pipe, a device) through the same size limit.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() > canary.MaxCanaryBytes {
+		return canary.ReadFile(path)
+	}
+	// One byte more than the size, so that a file that grew since is
+	// still caught by the limit below.
+	buf := make([]byte, 0, st.Size()+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			// It grew: read the rest with the limit.
+			rest, err := io.ReadAll(io.LimitReader(f, canary.MaxCanaryBytes+1-int64(len(buf))))
+			if err != nil {
+				return nil, err
+			}
+			buf = append(buf, rest...)
+			if len(buf) > canary.MaxCanaryBytes {
+				return nil, fmt.Errorf("%s is larger than %d bytes; is it the right file?", path, canary.MaxCanaryBytes)
+			}
+			return buf, nil
+		}
+	}
 }

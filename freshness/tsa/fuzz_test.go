@@ -5,6 +5,8 @@ import (
 	"time"
 
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+
+	"github.com/canarykit/canarykit/internal/corpustest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -17,6 +19,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range [][]byte{reply, tok, refused, {0x30, 0x00}, {0x30, 0x03, 0x06, 0x01, 0x00}} {
 		f.Add(s)
 	}
+	corpustest.Seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tok, err := Parse(data)
 		if err != nil {

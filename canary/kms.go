@@ -1,0 +1,205 @@
+package canary
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+	"github.com/sigstore/sigstore/pkg/signature/kms"
+)
+
+// A KMS key signs through sigstore's kms.SignerVerifier: canarykit asks it
+// for a crypto.Signer and wraps that as the primary key of an OpenPGP key.
+// An OpenPGP key is its public key material plus a creation time (both go
+// into the fingerprint) plus a self-signed user ID; the KMS only has the
+// first, so the OpenPGP key is made once by ExportKMSKey, published, and
+// named by the signer's "public" file, from which every later signature
+// takes its fingerprint.
+
+// kmsContext bounds every call to a KMS, so that a provider that hangs
+// cannot hold a cron job forever.
+func kmsContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Minute)
+}
+
+// openKMS reads the signer's published public key and, unless publicOnly,
+// attaches the KMS key to it after checking that they are the same key.
+func (d *Definition) openKMS(ref SignerRef, publicOnly bool) (*Signer, error) {
+	if ref.Public == "" {
+		return nil, fmt.Errorf("signer %s: a kms:// key needs \"public\": the OpenPGP public key file that `canary key export-kms` wrote for it", ref.Key)
+	}
+	p := ref.Public
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(d.Dir, p)
+	}
+	s, err := readAnyKey(p)
+	if err != nil {
+		return nil, fmt.Errorf("signer %s: %v", ref.Key, err)
+	}
+	if s.Entity.PrivateKey != nil {
+		return nil, fmt.Errorf("signer %s: %s holds a secret key; for a kms:// key it must hold only the public key", ref.Key, p)
+	}
+	s.Source = ref.Key
+	if publicOnly {
+		return s, nil
+	}
+	signer, hash, err := kmsSigner(strings.TrimPrefix(ref.Key, KMSPrefix))
+	if err != nil {
+		return nil, fmt.Errorf("signer %s: %v", ref.Key, err)
+	}
+	pub, err := openpgpPublicKey(signer.Public(), s.Entity.PrimaryKey.CreationTime)
+	if err != nil {
+		return nil, fmt.Errorf("signer %s: %v", ref.Key, err)
+	}
+	if !bytes.Equal(pub.Fingerprint, s.Entity.PrimaryKey.Fingerprint) {
+		return nil, fmt.Errorf("signer %s: the KMS key is not the key in %s (that one is %s, the KMS key would be %s); export it again with canary key export-kms, or fix the reference",
+			ref.Key, p, s.Fingerprint(), Fingerprint(pub.Fingerprint))
+	}
+	s.Entity.PrivateKey = &packet.PrivateKey{PublicKey: *s.Entity.PrimaryKey, PrivateKey: signer}
+	s.hash = hash
+	return s, nil
+}
+
+// kmsSigner gets the crypto.Signer of a sigstore KMS reference. The hash
+// is the one the provider signs with: canarykit asks for SHA-256, which
+// every KMS offers for ECDSA P-256 and RSA keys, and takes what the
+// provider answers.
+func kmsSigner(ref string) (crypto.Signer, crypto.Hash, error) {
+	ctx, cancel := kmsContext()
+	defer cancel()
+	sv, err := kms.Get(ctx, ref, crypto.SHA256)
+	if err != nil {
+		var nf *kms.ProviderNotFoundError
+		if errors.As(err, &nf) {
+			return nil, 0, fmt.Errorf("no KMS provider for %q: this canary build has none built in; name the key NAME://... and put sigstore's plugin sigstore-kms-NAME on PATH (docs/SIGNING.md)", ref)
+		}
+		return nil, 0, fmt.Errorf("KMS: %v", err)
+	}
+	signer, opts, err := sv.CryptoSigner(context.Background(), func(error) {})
+	if err != nil {
+		return nil, 0, fmt.Errorf("KMS: %v", err)
+	}
+	h := crypto.SHA256
+	if opts != nil && opts.HashFunc() != 0 {
+		h = opts.HashFunc()
+	}
+	return signer, h, nil
+}
+
+// ExportKMSKey makes the OpenPGP key of a KMS key: the KMS public key as
+// an OpenPGP primary key created at created, with the user ID uid
+// ("Name <mail>") self-signed by the KMS. lifetime 0 means it does not
+// expire. It returns the armored public key to publish and to name in the
+// definition's "public" entry.
+func ExportKMSKey(ref, uid string, created time.Time, lifetime time.Duration) (public []byte, fingerprint string, err error) {
+	m := uidRE.FindStringSubmatch(strings.TrimSpace(uid))
+	if m == nil || m[1] == "" {
+		return nil, "", fmt.Errorf("user ID %q must look like \"Name <mail@example.org>\"", uid)
+	}
+	if lifetime < 0 || lifetime.Seconds() > float64(^uint32(0)) {
+		return nil, "", fmt.Errorf("key lifetime %v is out of range", lifetime)
+	}
+	created = created.UTC().Truncate(time.Second)
+	signer, hash, err := kmsSigner(strings.TrimPrefix(ref, KMSPrefix))
+	if err != nil {
+		return nil, "", err
+	}
+	pub, err := openpgpPublicKey(signer.Public(), created)
+	if err != nil {
+		return nil, "", err
+	}
+	priv := &packet.PrivateKey{PublicKey: *pub, PrivateKey: signer}
+	e := &openpgp.Entity{
+		PrimaryKey: &priv.PublicKey,
+		PrivateKey: priv,
+		Identities: map[string]*openpgp.Identity{},
+	}
+	cfg := &packet.Config{DefaultHash: hash, KeyLifetimeSecs: uint32(lifetime.Seconds()), Time: func() time.Time { return created }}
+	if err := e.AddUserId(m[1], "", m[2], cfg); err != nil {
+		return nil, "", fmt.Errorf("the KMS could not sign the key's user ID: %v", err)
+	}
+	var out bytes.Buffer
+	if err := writeArmored(&out, "PGP PUBLIC KEY BLOCK", e.Serialize); err != nil {
+		return nil, "", err
+	}
+	// Read back as a verifier will, so that a KMS answer that does not
+	// verify is found now, not by the first reader.
+	el, err := ReadKeys(out.Bytes())
+	if err != nil || len(el) != 1 {
+		return nil, "", fmt.Errorf("the exported key does not read back: %v", err)
+	}
+	if _, ok := el[0].SigningKey(created, nil); !ok {
+		return nil, "", errors.New("the KMS made a self-signature that does not verify; is the reference the key you meant?")
+	}
+	return out.Bytes(), Fingerprint(pub.Fingerprint), nil
+}
+
+// openpgpPublicKey writes a KMS public key as a v4 OpenPGP public key
+// packet (RFC 4880 5.5.2) and reads it back: go-crypto builds ECDSA keys
+// only from its own key types, and the packet is the same either way.
+func openpgpPublicKey(pk crypto.PublicKey, created time.Time) (*packet.PublicKey, error) {
+	var body bytes.Buffer
+	body.WriteByte(4)
+	binary.Write(&body, binary.BigEndian, uint32(created.Unix()))
+	switch k := pk.(type) {
+	case *ecdsa.PublicKey:
+		var oid []byte
+		switch k.Curve {
+		case elliptic.P256():
+			oid = []byte{0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07}
+		case elliptic.P384():
+			oid = []byte{0x2B, 0x81, 0x04, 0x00, 0x22}
+		case elliptic.P521():
+			oid = []byte{0x2B, 0x81, 0x04, 0x00, 0x23}
+		default:
+			return nil, fmt.Errorf("the KMS key is ECDSA on %s; OpenPGP keys from a KMS can be ECDSA P-256, P-384, P-521 or RSA", k.Curve.Params().Name)
+		}
+		point, err := k.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("the KMS public key is not a valid ECDSA key: %v", err)
+		}
+		body.WriteByte(byte(packet.PubKeyAlgoECDSA))
+		body.WriteByte(byte(len(oid)))
+		body.Write(oid)
+		writeMPI(&body, new(big.Int).SetBytes(point))
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return nil, fmt.Errorf("the KMS key is RSA-%d; use at least 2048 bits", k.N.BitLen())
+		}
+		body.WriteByte(byte(packet.PubKeyAlgoRSA))
+		writeMPI(&body, k.N)
+		writeMPI(&body, big.NewInt(int64(k.E)))
+	default:
+		return nil, fmt.Errorf("the KMS key is a %T; OpenPGP keys from a KMS can be ECDSA P-256, P-384, P-521 or RSA (go-crypto signs Ed25519 only with its own key type)", pk)
+	}
+	var pkt bytes.Buffer
+	pkt.WriteByte(0x99) // old format, tag 6 (public key), two-octet length
+	binary.Write(&pkt, binary.BigEndian, uint16(body.Len()))
+	pkt.Write(body.Bytes())
+	p, err := packet.Read(&pkt)
+	if err != nil {
+		return nil, fmt.Errorf("cannot make an OpenPGP key of the KMS key: %v", err)
+	}
+	pub, ok := p.(*packet.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("cannot make an OpenPGP key of the KMS key: got %T", p)
+	}
+	return pub, nil
+}
+
+func writeMPI(b *bytes.Buffer, n *big.Int) {
+	binary.Write(b, binary.BigEndian, uint16(n.BitLen()))
+	b.Write(n.Bytes())
+}

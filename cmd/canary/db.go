@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/canarykit/canarykit/watch/store"
+)
+
+func newDBCmd(ios *streams) *cobra.Command {
+	var dbFlag, format string
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Check or back up canary watch's history database",
+	}
+	cmd.PersistentFlags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	open := func() (*store.DB, error) {
+		path, err := watchDBPath(ios, dbFlag)
+		if err != nil {
+			return nil, err
+		}
+		return store.OpenExisting(context.Background(), path)
+	}
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Check the history database for damage",
+		Long: `Run SQLite's integrity and foreign key checks, and check that every stored
+canary and signature still has the SHA-256 it was stored with. Exits 0 when
+the database is sound, 3 with one line per problem otherwise. Safe to run
+while canary watch is running.`,
+		Example: "  canary db check\n  canary db check --db /var/lib/canary/watch.db --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			db, err := open()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			problems, err := db.Check(context.Background())
+			if err != nil {
+				return err
+			}
+			counts, err := db.Count(context.Background())
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				if problems == nil {
+					problems = []string{}
+				}
+				json.NewEncoder(ios.Out).Encode(map[string]any{"ok": len(problems) == 0, "problems": problems, "path": db.Path,
+					"schema_version": store.Version, "targets": counts.Targets, "canaries": counts.Canaries,
+					"checks": counts.Checks, "events": counts.Events, "alerts": counts.Alerts})
+			} else if len(problems) == 0 {
+				fmt.Fprintf(ios.Out, "OK: %s is sound: %d targets, %d canaries, %d checks, %d events, %d alerts (schema version %d)\n",
+					db.Path, counts.Targets, counts.Canaries, counts.Checks, counts.Events, counts.Alerts, store.Version)
+			} else {
+				fmt.Fprintf(ios.Out, "DAMAGED: %s has %d problem(s):\n", db.Path, len(problems))
+				for _, p := range problems {
+					fmt.Fprintf(ios.Out, "  %s\n", p)
+				}
+				fmt.Fprintln(ios.Out, "Restore it from a backup (canary db backup), or keep a copy and ask for help; do not delete it.")
+			}
+			if len(problems) > 0 {
+				return exitError{3}
+			}
+			return nil
+		},
+	}
+	check.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	backup := &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent copy of the history database",
+		Long: `Write a consistent copy of the history database to FILE, while canary watch
+may be running (SQLite's VACUUM INTO reads one snapshot). FILE appears only
+once the copy is complete and has passed canary db check; an existing FILE
+is never replaced. To restore, stop canary watch and copy FILE over the
+database (and remove its -wal and -shm files).`,
+		Example: "  canary db backup watch-$(date +%F).db",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := open()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Backup(context.Background(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.Out, "backed up %s to %s\n", db.Path, args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(check, backup)
+	return cmd
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/canarykit/canarykit/watch"
+	"github.com/canarykit/canarykit/watch/store"
+)
+
+func newHistoryCmd(ios *streams) *cobra.Command {
+	var dbFlag, format string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "history [TARGET]",
+		Short: "Show a watched canary's timeline: the canaries seen and what happened",
+		Long: `Show what canary watch recorded for TARGET (a name, or an ID or its first 8
+or more digits): every distinct canary seen, and every event, oldest first.
+Without TARGET, list the targets in the database with their last status.
+
+A target's identity is fixed when it is first watched: if the URL of a name
+changes, the old history stays with the old target (listed as retired), and
+is never shown as the new one's.`,
+		Example: `  canary history
+  canary history example-org
+  canary history example-org --format json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			path, err := watchDBPath(ios, dbFlag)
+			if err != nil {
+				return err
+			}
+			ctx := context.Background()
+			db, err := store.OpenExisting(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if len(args) == 0 {
+				return listTargets(ctx, ios, db, format)
+			}
+			return showHistory(ctx, ios, db, args[0], format, limit)
+		},
+	}
+	cmd.Flags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	cmd.Flags().IntVar(&limit, "limit", 0, "show only the last N events (default all)")
+	return cmd
+}
+
+func listTargets(ctx context.Context, ios *streams, db *store.DB, format string) error {
+	list, err := db.Targets(ctx)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		if list == nil {
+			list = []store.Summary{}
+		}
+		return json.NewEncoder(ios.Out).Encode(map[string]any{"targets": list})
+	}
+	tw := tabwriter.NewWriter(ios.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tID\tSTATUS\tLAST CHECK\tCANARIES\tEVENTS\tLOCATION")
+	for _, s := range list {
+		name := s.Name
+		if !s.Retired.IsZero() {
+			name += " (retired)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, s.ID[:12], s.Status, stampOr(s.LastCheck), s.Canaries, s.Events, s.Location)
+	}
+	return tw.Flush()
+}
+
+// timelineEntry is one line of a history: a canary first seen, or an event.
+type timelineEntry struct {
+	At     time.Time     `json:"at"`
+	Canary *store.Canary `json:"canary,omitempty"`
+	Event  *store.Event  `json:"event,omitempty"`
+}
+
+func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format string, limit int) error {
+	t, err := db.FindTarget(ctx, name)
+	if err != nil {
+		return err
+	}
+	canaries, err := db.Canaries(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	events, err := db.Events(ctx, t.ID, limit)
+	if err != nil {
+		return err
+	}
+	checks, err := db.Checks(ctx, t.ID, 1)
+	if err != nil {
+		return err
+	}
+	var tl []timelineEntry
+	for _, c := range canaries {
+		tl = append(tl, timelineEntry{At: c.FirstSeen, Canary: c})
+	}
+	for i := range events {
+		tl = append(tl, timelineEntry{At: events[i].At, Event: &events[i]})
+	}
+	sort.SliceStable(tl, func(i, j int) bool { return tl[i].At.Before(tl[j].At) })
+	if format == "json" {
+		if tl == nil {
+			tl = []timelineEntry{}
+		}
+		out := map[string]any{"target": t, "timeline": tl}
+		if len(checks) > 0 {
+			out["last_check"] = checks[0]
+		}
+		return json.NewEncoder(ios.Out).Encode(out)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s)\n  %s\n  watched since %s", t.Name, t.ID, t.Location, stampOr(t.Created))
+	if !t.Retired.IsZero() {
+		fmt.Fprintf(&b, ", retired %s", stampOr(t.Retired))
+	}
+	b.WriteString("\n")
+	if len(checks) > 0 {
+		fmt.Fprintf(&b, "  last check %s: %s: %s\n", stampOr(checks[0].At), checks[0].Status, checks[0].Summary)
+	}
+	b.WriteString("\n")
+	for _, e := range tl {
+		if c := e.Canary; c != nil {
+			what := c.Kind + " canary"
+			if c.Kind == "canarykit" {
+				what = fmt.Sprintf("canary serial %d", c.Serial)
+			}
+			fmt.Fprintf(&b, "%s  canary   %s #%d (%s), issued %s, expires %s, %s when first seen; last seen %s\n",
+				stampOr(e.At), what, c.ID, c.Fingerprint[:12], stampOr(c.Issued), stampOr(c.Expires), c.Status, stampOr(c.LastSeen))
+			continue
+		}
+		ev := e.Event
+		fmt.Fprintf(&b, "%s  %-8s %s: %s\n", stampOr(e.At), ev.Status, ev.Type, ev.Message)
+	}
+	if len(tl) == 0 {
+		b.WriteString("nothing recorded yet\n")
+	}
+	_, err = fmt.Fprint(ios.Out, b.String())
+	return err
+}
+
+func stampOr(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+func newArchiveCmd(ios *streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "archive",
+		Short: "Export the canaries canary watch has stored",
+	}
+	var dbFlag, target string
+	export := &cobra.Command{
+		Use:   "export DIR",
+		Short: "Write every stored canary as files that gpg can verify",
+		Long: `Write every canary canary watch has stored, exactly as it was published, to
+DIR/NAME-ID/000001.txt, 000002.txt, ... with their detached signatures
+(.sig, .sig.2, ...) and timestamp tokens (.tsr, .2.tsr, ...), and an
+index.json per target saying when each was seen and how it was judged.
+They verify without canarykit:
+
+  gpg --verify DIR/example-org-1a2b3c4d/000001.txt
+  gpg --verify DIR/example-org-1a2b3c4d/000002.txt.sig DIR/example-org-1a2b3c4d/000002.txt
+
+Export again into the same DIR to add what is new: files already there are
+kept, and one with other content stops the export rather than being
+replaced.`,
+		Example: `  canary archive export canary-archive
+  canary archive export canary-archive --target example-org`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := watchDBPath(ios, dbFlag)
+			if err != nil {
+				return err
+			}
+			ctx := context.Background()
+			db, err := store.OpenExisting(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			id := ""
+			if target != "" {
+				t, err := db.FindTarget(ctx, target)
+				if err != nil {
+					return err
+				}
+				id = t.ID
+			}
+			n, err := watch.Export(ctx, db, args[0], id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.Out, "exported %d canaries to %s\n", n, args[0])
+			return nil
+		},
+	}
+	export.Flags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	export.Flags().StringVar(&target, "target", "", "export only this target")
+	cmd.AddCommand(export)
+	return cmd
+}

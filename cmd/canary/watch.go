@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/watch"
+	"github.com/canarykit/canarykit/watch/store"
+)
+
+type watchFlags struct {
+	config      string
+	db          string
+	at          string
+	format      string
+	parallel    int
+	targets     []string
+	wait        bool
+	every       string
+	listen      string
+	metricsFile string
+	html        string
+}
+
+func newWatchCmd(ios *streams) *cobra.Command {
+	f := &watchFlags{}
+	cmd := &cobra.Command{
+		Use:   "watch --config watch.yaml",
+		Short: "Check many canaries, keep their history, and alert on lapses",
+		Long: `Check every canary in a watch list, compare each with its history, record
+what was seen, and alert on what changed: a new or renewed canary, one that
+expires soon or has expired, a statement removed or reworded, a new signing
+key, an old canary served again, a canary that vanished, a site that stays
+unreachable.
+
+A site that cannot be reached is UNKNOWN, never CRITICAL, and is reported
+only after several failures in a row over some time (unreachable_after,
+unreachable_for): a site being down is not a dead canary.
+
+Prints a table, or every verdict with --format json, and exits with the
+worst status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (as canary verify).
+Alerts go out on changes, not on every run; one that cannot be delivered
+is retried on the next run, and the run exits 3 if any delivery failed.
+
+History is kept in SQLite (--db, default ~/.local/state/canarykit/watch.db).
+Only one canary watch runs on a database at a time; a second one exits
+at once, or waits with --wait.
+
+With --every the watchdog runs as a service: a round of checks every
+interval (with a random jitter of up to a tenth of it), until SIGTERM,
+with Prometheus metrics on --listen and /healthz, and the dashboard at /.
+
+--html DIR writes a dashboard after each round: DIR/index.html lists every
+watched canary with its status, DIR/targets/ID.html shows one with its
+statements, a timeline of its canaries, lapses and events, and links to
+every canary stored (DIR/archive/, files gpg can check). See docs/WATCH.md.`,
+		Example: `  canary watch --config watch.yaml
+  canary watch --config watch.yaml --format json
+  canary watch --config watch.yaml --every 1h --listen 127.0.0.1:9464
+  canary watch --config watch.yaml --metrics-file /var/lib/node_exporter/canary.prom   # from cron
+  canary watch --config watch.yaml --html /var/www/canaries       # and a dashboard
+  canary watch accept example-org          # accept a new key or a reworded statement`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runWatch(cmd.Context(), ios, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.config, "config", "c", "", "the watch list (YAML; see docs/WATCH.md)")
+	fl.StringVar(&f.db, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	fl.StringVar(&f.at, "at", "", "judge as of this RFC 3339 time instead of now (for tests and replays)")
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
+	fl.IntVar(&f.parallel, "parallel", 32, "hosts checked at once (targets on one host are checked one after the other)")
+	fl.StringArrayVar(&f.targets, "target", nil, "check only this target; repeatable")
+	fl.BoolVar(&f.wait, "wait", false, "if another canary watch is running on the database, wait for it instead of exiting")
+	fl.StringVar(&f.every, "every", "", "run as a service: a round of checks this often, e.g. 1h")
+	fl.StringVar(&f.listen, "listen", "", "with --every: serve Prometheus metrics and /healthz on this address, e.g. 127.0.0.1:9464")
+	fl.StringVar(&f.metricsFile, "metrics-file", "", "write metrics in the node_exporter textfile format to this file after each round")
+	fl.StringVar(&f.html, "html", "", "write the dashboard (static HTML, no JavaScript) to this directory after each round")
+	cmd.MarkFlagRequired("config")
+	cmd.AddCommand(newWatchAcceptCmd(ios))
+	return cmd
+}
+
+// watchDBPath is --db or the default place.
+func watchDBPath(ios *streams, flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return store.DefaultPath(ios.Getenv)
+}
+
+func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkFormat(f.format); err != nil {
+		return err
+	}
+	if f.parallel < 1 || f.parallel > 4096 {
+		return fmt.Errorf("--parallel %d: give 1 to 4096", f.parallel)
+	}
+	var every time.Duration
+	if f.every != "" {
+		d, err := canary.ParseDuration(f.every)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("--every %q: give a duration of a minute or more, like 1h", f.every)
+		}
+		if f.at != "" {
+			return errors.New("--at judges one run as of a fixed time; it cannot be used with --every")
+		}
+		every = d
+	} else if f.listen != "" {
+		return errors.New("--listen serves metrics while canary watch runs as a service: add --every, e.g. --every 1h; from cron, use --metrics-file")
+	}
+	now := ios.Now
+	if f.at != "" {
+		t, err := parseTime("at", f.at)
+		if err != nil {
+			return err
+		}
+		now = func() time.Time { return t }
+	}
+	cfg, err := watch.LoadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	channels, err := watch.Channels(cfg.Alerts, ios.Getenv, userAgent())
+	if err != nil {
+		return err
+	}
+	path, err := watchDBPath(ios, f.db)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := os.MkdirAll(dirOf(path), 0o700); err != nil {
+		return fmt.Errorf("cannot create the directory for the history database: %v", err)
+	}
+	lock, err := store.Acquire(ctx, path, f.wait)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	w := &watch.Watcher{
+		DB: db, Config: cfg, Parallel: f.parallel, Channels: watch.ChannelNames(cfg.Alerts), KeyClient: keyHTTPClient,
+		FetchOptions: fetch.Options{UserAgent: userAgent()},
+	}
+	svc := &watch.Service{Watcher: w, Channels: channels, Now: now, Only: f.targets, MetricsFile: f.metricsFile, HTMLDir: f.html, Log: ios.Err}
+	if every > 0 {
+		return svc.Serve(ctx, every, f.listen)
+	}
+	if ios.IsTerminal && f.format == "text" {
+		w.Progress = func(done, total int) {
+			fmt.Fprintf(ios.Err, "\rchecked %d of %d targets", done, total)
+		}
+	}
+	round, err := svc.Round(ctx)
+	if w.Progress != nil {
+		fmt.Fprint(ios.Err, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	rep := round.Report
+	if f.format == "json" {
+		err = watch.WriteJSON(ios.Out, rep)
+	} else {
+		err = watch.WriteTable(ios.Out, rep)
+	}
+	if err != nil {
+		return err
+	}
+	status := rep.Status
+	for _, d := range round.Deliveries {
+		if d.Error != "" {
+			fmt.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, d.Channel, d.Error)
+			status = verify.Worse(status, verify.Unknown)
+		}
+	}
+	if round.MetricsErr != nil {
+		fmt.Fprintf(ios.Err, "canary: %v\n", round.MetricsErr)
+		status = verify.Worse(status, verify.Unknown)
+	}
+	if round.HTMLErr != nil {
+		fmt.Fprintf(ios.Err, "canary: %v\n", round.HTMLErr)
+		status = verify.Worse(status, verify.Unknown)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(ios.Err, "canary: stopped before every target was checked; what was checked is recorded")
+		status = verify.Worse(status, verify.Unknown)
+	}
+	if status != verify.OK {
+		return exitError{int(status)}
+	}
+	return nil
+}
+
+func userAgent() string { return "canarykit/" + version + " (+" + userAgentURL + ")" }
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(path[i]) {
+			if i == 0 {
+				return "/"
+			}
+			return path[:i]
+		}
+	}
+	return "."
+}
+
+func newWatchAcceptCmd(ios *streams) *cobra.Command {
+	var dbFlag, note string
+	cmd := &cobra.Command{
+		Use:   "accept TARGET",
+		Short: "Accept a target's current canary as the new baseline",
+		Long: `Accept the canary a target serves now as the one the next canaries are
+compared with: after a new signing key, or a statement reworded or removed,
+that you have checked with the publisher. Until then the target stays
+CRITICAL. The acceptance is recorded as an event in the history.`,
+		Example: `  canary watch accept example-org --note "new key confirmed by phone with Alice"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := watchDBPath(ios, dbFlag)
+			if err != nil {
+				return err
+			}
+			ctx := context.Background()
+			db, err := store.OpenExisting(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := db.FindTarget(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			c, err := db.Accept(ctx, t, ios.Now(), note)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format("2006-01-02 15:04 UTC"), c.Fingerprint[:12])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	cmd.Flags().StringVar(&note, "note", "", "why, for the history")
+	return cmd
+}

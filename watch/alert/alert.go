@@ -1,0 +1,105 @@
+// Package alert delivers a watchdog's alerts: a JSON POST to a webhook
+// (signed with HMAC when a secret is set), an email over SMTP, or a
+// command run with the alert on its standard input. Each channel reports
+// failure as an error, so that an alert that did not go out is retried and
+// never silently dropped.
+package alert
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/canarykit/canarykit/verify"
+)
+
+// A Message is one alert about one target.
+type Message struct {
+	// Kind is problem (the status got worse or changed), resolved (OK
+	// again), news (something new at the same status), reminder (a
+	// problem that lasts), or test (canary notify test).
+	Kind     string         `json:"kind"`
+	Target   string         `json:"target"`
+	TargetID string         `json:"target_id"`
+	Location string         `json:"location"`
+	Status   verify.Status  `json:"status"`
+	Previous *verify.Status `json:"previous_status,omitempty"`
+	Summary  string         `json:"summary"`
+	At       time.Time      `json:"at"`
+	Events   []Event        `json:"events"`
+}
+
+// An Event is what happened, as in canary history.
+type Event struct {
+	Type    string        `json:"type"`
+	Status  verify.Status `json:"status"`
+	Message string        `json:"message"`
+}
+
+// Subject is a one-line title for the alert.
+func (m *Message) Subject() string {
+	what := m.Summary
+	if len(m.Events) > 0 {
+		what = m.Events[0].Type
+		if len(m.Events) > 1 {
+			what += fmt.Sprintf(" and %d more", len(m.Events)-1)
+		}
+	}
+	prefix := ""
+	switch m.Kind {
+	case "reminder":
+		prefix = "still "
+	case "resolved":
+		prefix = "resolved: "
+	case "test":
+		return "[canary] test alert from canarykit"
+	}
+	return clip(fmt.Sprintf("[canary] %s%s %s: %s", prefix, m.Status, m.Target, what), 200)
+}
+
+// Text is the alert for a person.
+func (m *Message) Text() string {
+	var b strings.Builder
+	if m.Kind == "test" {
+		fmt.Fprintf(&b, "This is a test alert from canary notify test, sent %s.\nIf you read this, alerts reach you on this channel.\n", m.At.UTC().Format(time.RFC3339))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s: %s\n", m.Target, m.Status)
+	if m.Previous != nil && *m.Previous != m.Status {
+		fmt.Fprintf(&b, "(was %s)\n", *m.Previous)
+	}
+	fmt.Fprintf(&b, "\n%s\n\nCanary: %s\nChecked: %s\nTarget ID: %s\n", m.Summary, m.Location, m.At.UTC().Format(time.RFC3339), m.TargetID)
+	if len(m.Events) > 0 {
+		b.WriteString("\nWhat happened:\n")
+		for _, e := range m.Events {
+			fmt.Fprintf(&b, "  %-8s %s: %s\n", e.Status, e.Type, e.Message)
+		}
+	}
+	if m.Kind == "reminder" {
+		b.WriteString("\nThis is a reminder: the problem has not been resolved.\n")
+	}
+	fmt.Fprintf(&b, "\nHistory: canary history %s\n", m.Target)
+	return b.String()
+}
+
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// A Channel delivers alerts.
+type Channel interface {
+	Name() string
+	// Send delivers m; payload is m as JSON. An error means it was not
+	// delivered, and says why.
+	Send(ctx context.Context, m *Message, payload []byte) error
+}

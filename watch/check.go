@@ -1,0 +1,541 @@
+package watch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/watch/store"
+)
+
+// A Verdict is one target's outcome in a run.
+type Verdict struct {
+	Name     string        `json:"name"`
+	ID       string        `json:"id"`
+	Location string        `json:"location"`
+	Status   verify.Status `json:"-"` // written first, by MarshalJSON
+	// Soft is set for a failure not reported yet: the target could not be
+	// checked, but not often or long enough to say it is unreachable.
+	Soft       bool          `json:"soft,omitempty"`
+	Summary    string        `json:"summary"`
+	Issued     time.Time     `json:"issued,omitzero"`
+	Expires    time.Time     `json:"expires,omitzero"`
+	LastChange time.Time     `json:"last_change,omitzero"`
+	Events     []store.Event `json:"events"`
+	// Failures counts the checks in a row that read no canary.
+	Failures int            `json:"failures,omitempty"`
+	Result   *verify.Result `json:"verdict,omitempty"`
+}
+
+// MarshalJSON puts the status first, as verify does.
+func (v Verdict) MarshalJSON() ([]byte, error) {
+	type plain Verdict
+	return json.Marshal(struct {
+		Status verify.Status `json:"status"`
+		plain
+	}{v.Status, plain(v)})
+}
+
+// keySet is one key spec list, resolved once per run: parsing keys
+// (RSA above all) costs far more than checking a signature, and a watch
+// list often names one key file for many targets.
+//
+// go-crypto caches what it learns about a key inside the Entity while it
+// checks a signature, so one parsed key must not be used by two checks at
+// once: use holds the set while a canary is verified with it. Targets
+// that share keys are thus verified one at a time, which costs less than
+// parsing the keys per target.
+type keySet struct {
+	once sync.Once
+	list openpgp.EntityList
+	err  error
+	use  sync.Mutex
+}
+
+func (w *Watcher) keys(ctx context.Context, t *Target) (*keySet, error) {
+	id := strings.Join(t.Keys, "\x00") + "\x00" + t.VKS
+	w.mu.Lock()
+	ks := w.keyCache[id]
+	if ks == nil {
+		ks = &keySet{}
+		w.keyCache[id] = ks
+	}
+	w.mu.Unlock()
+	ks.once.Do(func() {
+		ks.list, ks.err = keys.Resolve(ctx, t.Keys, keys.Options{VKS: t.VKS, HTTPClient: w.KeyClient})
+	})
+	return ks, ks.err
+}
+
+type fetcherKey struct {
+	proxy    string
+	timeout  time.Duration
+	maxBytes int64
+}
+
+// fetcher returns the Fetcher for t's options. Targets with the same
+// options share one, so that its manners toward a host hold among them.
+func (w *Watcher) fetcher(t *Target) (*fetch.Fetcher, error) {
+	k := fetcherKey{t.Proxy, t.Timeout, t.MaxBytes}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if f := w.fetchers[k]; f != nil {
+		return f, nil
+	}
+	o := w.FetchOptions
+	o.Proxy, o.Timeout, o.MaxBytes = t.Proxy, t.Timeout, t.MaxBytes
+	f, err := fetch.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %v", err)
+	}
+	w.fetchers[k] = f
+	return f, nil
+}
+
+// check judges one target against its history, and returns the verdict
+// and everything to record.
+func (w *Watcher) check(ctx context.Context, t *Target, id store.Target, st *store.State, at time.Time) (*Verdict, *store.Record) {
+	start := time.Now()
+	v := &Verdict{Name: t.Name, ID: id.ID, Location: t.Location(), LastChange: st.LastChange}
+	rec := &store.Record{TargetID: id.ID, At: at, KeepValidators: true}
+	defer func() { rec.Duration = time.Since(start) }()
+
+	ks, err := w.keys(ctx, t)
+	if err != nil {
+		w.failed(t, st, v, rec, &failure{kind: failKeys, err: fmt.Errorf("cannot get the publisher's keys: %v", err)})
+		return v, rec
+	}
+	in, fail := w.read(ctx, t, st, at)
+	if fail != nil {
+		w.failed(t, st, v, rec, fail)
+		return v, rec
+	}
+	if ctx.Err() != nil {
+		return nil, nil // stopping: a check cut short is not a fact about the target
+	}
+	rec.HTTPStatus = in.source.Status
+	rec.KeepValidators, rec.ETag, rec.LastModified = in.cached, in.etag, in.lastModified
+
+	opts := verify.Options{Keys: ks.list, Threshold: t.Threshold, At: at, Signatures: in.sigs, MaxAge: t.MaxAge,
+		WarnBefore: t.WarnBefore, Freshness: verify.FreshnessOptions{Tokens: in.tokens}}
+	ks.use.Lock()
+	r, body := judge(in, opts, st.Baseline)
+	ks.use.Unlock()
+	r.Source = in.source
+	for _, n := range in.notes {
+		r.Add(n.Name, n.Status, n.Message)
+	}
+	w.compare(ctx, t, st, at, r, body, in, v, rec)
+	return v, rec
+}
+
+// judge verifies the input and returns the verdict and the canary judged
+// (for a page, its best block). The baseline is passed as Previous
+// unless it is the very canary judged: a canary compared with itself
+// would read as not renewed.
+func judge(in *input, opts verify.Options, base *store.Canary) (*verify.Result, []byte) {
+	one := func(data []byte) *verify.Result {
+		o := opts
+		if base != nil && signedDigest(data, len(o.Signatures) > 0) != base.Digest {
+			o.Previous = base.Body
+		}
+		return verify.Verify(data, o)
+	}
+	if !in.page {
+		return one(in.data), in.data
+	}
+	const maxBlocks = 100
+	if len(in.blocks) > maxBlocks {
+		r := verify.Unchecked("page", fmt.Errorf("the page holds %d signed blocks, more than the %d that are judged; watch the URL of the canary file itself", len(in.blocks), maxBlocks))
+		return r, nil
+	}
+	results := make([]*verify.Result, len(in.blocks))
+	best := 0
+	for i, b := range in.blocks {
+		results[i] = one(b)
+		if better(results[i], results[best]) {
+			best = i
+		}
+	}
+	r := results[best]
+	in.source.Block = best + 1
+	if len(results) == 1 {
+		r.Add("page", verify.OK, "the page holds one signed block; it alone was judged")
+		return r, in.blocks[best]
+	}
+	status := verify.OK
+	var others []string
+	for i, o := range results {
+		if i == best {
+			continue
+		}
+		desc := fmt.Sprintf("block %d %s", i+1, o.Status)
+		if verify.Worse(o.Status, r.Status) != r.Status && !older(o, r) {
+			status = verify.Warning
+			desc += ": " + o.Summary
+		}
+		others = append(others, desc)
+	}
+	msg := fmt.Sprintf("judged block %d of %d, the best verdict on the page; the others: %s", best+1, len(results), strings.Join(others, "; "))
+	if status != verify.OK {
+		msg += "; a block that is worse and not older than the one judged may be a forgery or a newer canary that fails: look at the page"
+	}
+	r.Add("page", status, msg)
+	return r, in.blocks[best]
+}
+
+// signedDigest names the signed text of data as verify does, or "".
+func signedDigest(data []byte, detached bool) string {
+	if detached {
+		return canary.Digest(data)
+	}
+	s, err := canary.Open(data)
+	if err != nil {
+		return ""
+	}
+	return canary.Digest(s.Text)
+}
+
+func better(a, b *verify.Result) bool {
+	if a.Status != b.Status {
+		return verify.Worse(a.Status, b.Status) == b.Status
+	}
+	sa, sb := serialOf(a), serialOf(b)
+	if sa != sb {
+		return sa > sb
+	}
+	return issuedOf(a).After(issuedOf(b))
+}
+
+func older(o, r *verify.Result) bool {
+	if o.Canary != nil && r.Canary != nil {
+		return o.Canary.Serial < r.Canary.Serial
+	}
+	if o.FreeText != nil && r.FreeText != nil {
+		return o.FreeText.Issued.Before(r.FreeText.Issued)
+	}
+	return false
+}
+
+func serialOf(r *verify.Result) uint64 {
+	if r.Canary == nil {
+		return 0
+	}
+	return r.Canary.Serial
+}
+
+func issuedOf(r *verify.Result) time.Time {
+	switch {
+	case r.Canary != nil:
+		return r.Canary.Issued
+	case r.FreeText != nil:
+		return r.FreeText.Issued
+	}
+	return time.Time{}
+}
+
+func expiresOf(r *verify.Result) time.Time {
+	switch {
+	case r.Canary != nil:
+		return r.Canary.Expires
+	case r.FreeText != nil && r.FreeText.Expires != nil:
+		return *r.FreeText.Expires
+	}
+	return time.Time{}
+}
+
+func goodSigners(r *verify.Result) []string {
+	var out []string
+	for _, s := range r.Signatures {
+		if s.Status == verify.SigGood && !slices.Contains(out, s.Fingerprint) {
+			out = append(out, s.Fingerprint)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func checkStatus(r *verify.Result, name string) (verify.Status, bool) {
+	found, s := false, verify.OK
+	for _, c := range r.Checks {
+		if c.Name == name {
+			found, s = true, verify.Worse(s, c.Status)
+		}
+	}
+	return s, found
+}
+
+// compare turns a verdict into events by comparing it with the history:
+// what is new, what was seen before, what changed since the baseline.
+func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at time.Time, r *verify.Result, body []byte, in *input,
+	v *Verdict, rec *store.Record) {
+	ev := func(typ string, s verify.Status, format string, a ...any) {
+		rec.Events = append(rec.Events, store.Event{Type: typ, Status: s, Message: fmt.Sprintf(format, a...)})
+	}
+	if body == nil { // nothing judged (a page with too many blocks)
+		w.finish(t, st, at, r, v, rec)
+		return
+	}
+	var files []store.File
+	for _, s := range in.sigs {
+		files = append(files, store.File{Kind: "sig", Data: s})
+	}
+	for _, tk := range in.tokens {
+		files = append(files, store.File{Kind: "tsr", Data: tk})
+	}
+	c := &store.Canary{Body: body, Files: files, Digest: r.Digest, Signers: goodSigners(r), Source: in.source.Location,
+		Issued: issuedOf(r), Expires: expiresOf(r), Kind: "unparsed"}
+	if in.source.FinalURL != "" {
+		c.Source = in.source.FinalURL
+	}
+	if r.Digest == "" {
+		c.Digest = canary.Digest(body)
+	}
+	switch {
+	case r.Canary != nil:
+		c.Kind, c.Serial, c.Issuer = "canarykit", int64(r.Canary.Serial), r.Canary.Issuer.Name
+	case r.FreeText != nil:
+		c.Kind = "free-text"
+	}
+	c.Fingerprint = store.MakeFingerprint(c.Body, c.Files)
+
+	base, last := st.Baseline, st.LastSeen
+	known, err := w.DB.CanaryByFingerprint(ctx, rec.TargetID, c.Fingerprint)
+	if err != nil {
+		r.Add("history", verify.Unknown, "cannot read the history: "+err.Error())
+	}
+	first, err := w.DB.CanaryByDigest(ctx, rec.TargetID, c.Digest)
+	if err != nil {
+		r.Add("history", verify.Unknown, "cannot read the history: "+err.Error())
+	}
+	isNew := first == nil
+	sameAsLast := last != nil && last.Digest == c.Digest
+	sameAsBase := base != nil && base.Digest == c.Digest
+
+	// A key change: good signatures, but by keys that did not sign the
+	// baseline. The watch list names the keys, so both may be "valid";
+	// a hijacked domain can publish a new key next to a new canary.
+	if base != nil && !sameAsBase && len(base.Signers) > 0 && len(c.Signers) > 0 {
+		var fresh []string
+		for _, fp := range c.Signers {
+			if !slices.Contains(base.Signers, fp) {
+				fresh = append(fresh, fp)
+			}
+		}
+		if len(fresh) > 0 {
+			msg := fmt.Sprintf("signed by %s, a key that did not sign the canaries before (%s); if the publisher confirms the new key, run: canary watch accept %s",
+				strings.Join(fresh, ", "), strings.Join(base.Signers, ", "), t.Name)
+			r.Add("key-change", verify.Critical, msg)
+			if !sameAsLast {
+				ev("key-changed", verify.Critical, "%s", msg)
+			}
+		}
+	}
+	// Replay: a canary older than the baseline is served again.
+	if first != nil && base != nil && !sameAsBase && first.ID != base.ID && first.FirstSeen.Before(base.FirstSeen) {
+		msg := fmt.Sprintf("an older canary, first seen %s, is served again instead of the one seen since %s (replay)",
+			first.FirstSeen.Format("2006-01-02 15:04 UTC"), base.FirstSeen.Format("2006-01-02 15:04 UTC"))
+		r.Add("replay", verify.Critical, msg)
+		if !sameAsLast {
+			ev("replay", verify.Critical, "%s", msg)
+		}
+	} else if isNew {
+		if s, _ := checkStatus(r, "previous-serial"); s == verify.Critical {
+			ev("replay", verify.Critical, "%s", messageOf(r, "previous-serial", verify.Critical))
+		}
+	}
+	if isNew && base != nil {
+		for _, ch := range r.Changes {
+			what := ch.ID
+			if what == "" {
+				what = "a sentence"
+			} else {
+				what = fmt.Sprintf("statement %q", what)
+			}
+			details, _ := json.Marshal(ch)
+			switch ch.Kind {
+			case "removed":
+				rec.Events = append(rec.Events, store.Event{Type: "statement-removed", Status: verify.Critical, Details: details,
+					Message: fmt.Sprintf("%s was REMOVED; it said: %q", what, ch.Old)})
+			case "reworded":
+				rec.Events = append(rec.Events, store.Event{Type: "statement-reworded", Status: verify.Critical, Details: details,
+					Message: fmt.Sprintf("%s was REWORDED from %q to %q", what, ch.Old, ch.New)})
+			case "added":
+				rec.Events = append(rec.Events, store.Event{Type: "statement-added", Status: verify.OK, Details: details,
+					Message: fmt.Sprintf("%s is new: %q", what, ch.New)})
+			}
+		}
+	}
+
+	c.Status = r.Status
+	c.Good = r.Status == verify.OK || r.Status == verify.Warning
+	if known != nil {
+		c.ID, c.ExpiringNoted, c.ExpiredNoted = known.ID, known.ExpiringNoted, known.ExpiredNoted
+	}
+	rec.Canary = c
+	rec.NewBaseline = c.Good && !sameAsBase
+
+	switch {
+	case isNew && last == nil:
+		ev("new-canary", r.Status, "first canary seen: %s", r.Summary)
+	case isNew && c.Good:
+		ev("renewed", r.Status, "renewed: %s", r.Summary)
+	}
+	if isNew && !hasCritical(rec.Events) {
+		if msg := criticalBesides(r, "expiry"); msg != "" {
+			ev("invalid", verify.Critical, "a new canary that fails: %s", msg)
+		}
+	}
+	switch s, _ := checkStatus(r, "expiry"); s {
+	case verify.Warning:
+		if !c.ExpiringNoted {
+			ev("expiring", verify.Warning, "%s", messageOf(r, "expiry", verify.Warning))
+			rec.NoteExpiring = true
+		}
+	case verify.Critical:
+		if !c.ExpiredNoted {
+			ev("expired", verify.Critical, "%s", messageOf(r, "expiry", verify.Critical))
+			rec.NoteExpired = true
+		}
+	}
+	if st.Escalated {
+		ev("reachable", verify.OK, "the canary can be read again, after %d failed checks since %s", st.Failures, st.FailingSince.Format("2006-01-02 15:04 UTC"))
+	}
+	w.finish(t, st, at, r, v, rec)
+	if r.Status == verify.OK && st.LastStatus != verify.OK && !st.LastCheck.IsZero() {
+		ev("recovered", verify.OK, "OK again (was %s): %s", st.LastStatus, r.Summary)
+	}
+	w.alert(t, st, v, rec)
+}
+
+func hasCritical(events []store.Event) bool {
+	for _, e := range events {
+		if e.Status == verify.Critical {
+			return true
+		}
+	}
+	return false
+}
+
+// criticalBesides returns the first CRITICAL check not named skip.
+func criticalBesides(r *verify.Result, skip string) string {
+	for _, c := range r.Checks {
+		if c.Status == verify.Critical && c.Name != skip {
+			return c.Message
+		}
+	}
+	return ""
+}
+
+func messageOf(r *verify.Result, name string, s verify.Status) string {
+	for _, c := range r.Checks {
+		if c.Name == name && c.Status == s {
+			return c.Message
+		}
+	}
+	return r.Summary
+}
+
+// finish fills the verdict and the record from a verdict on a canary.
+func (w *Watcher) finish(t *Target, st *store.State, at time.Time, r *verify.Result, v *Verdict, rec *store.Record) {
+	v.Status, v.Summary, v.Result = r.Status, r.Summary, r
+	v.Issued, v.Expires = issuedOf(r), expiresOf(r)
+	rec.Status, rec.HardStatus, rec.Summary = r.Status, r.Status, r.Summary
+	if r.Status != verify.OK {
+		rec.Detail, _ = json.Marshal(r.Checks)
+	}
+	rec.Changed = r.Status != st.LastStatus || st.LastCheck.IsZero()
+	if rec.Changed {
+		v.LastChange = at
+	}
+}
+
+// failed records a check that read no canary. A failure is soft, and
+// changes nothing a reader or an alert sees, until it has happened
+// UnreachableAfter times in a row over at least UnreachableFor: sites go
+// down, and a site being down is not a dead canary. Even then an
+// unreachable target is UNKNOWN, never CRITICAL. A canary that is gone
+// (404, 410, a page without one) is news once it is reported: WARNING,
+// and CRITICAL once the last canary seen has expired, since nothing
+// newer is published where it was.
+func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Record, f *failure) {
+	at := rec.At
+	rec.ErrorKind, rec.HTTPStatus = f.kind, f.status
+	rec.Failures, rec.FailingSince = 1, at
+	if st.FailureKind != "" {
+		rec.Failures, rec.FailingSince = st.Failures+1, st.FailingSince
+	}
+	rec.FailureKind = f.kind
+	escalate := rec.Failures >= t.UnreachableAfter && at.Sub(rec.FailingSince) >= t.UnreachableFor
+	status := verify.Unknown
+	summary := f.err.Error()
+	if escalate {
+		rec.Escalated = true
+		if f.kind == failVanished && st.LastSeen != nil {
+			status = verify.Warning
+			exp := st.LastSeen.Expires
+			summary = fmt.Sprintf("the canary has vanished (%d checks since %s): %s", rec.Failures, rec.FailingSince.Format("2006-01-02 15:04 UTC"), f.err)
+			if !exp.IsZero() && !at.Before(exp) {
+				status = verify.Critical
+				summary += fmt.Sprintf("; the last canary seen expired on %s, and no newer one is published", exp.Format("2006-01-02 15:04 UTC"))
+			}
+		} else {
+			summary = fmt.Sprintf("could not check for %s (%d checks in a row): %s", human(at.Sub(rec.FailingSince)), rec.Failures, f.err)
+		}
+		switch {
+		case !st.Escalated || st.FailureKind != f.kind:
+			typ := failUnreachable
+			if f.kind == failVanished && st.LastSeen != nil {
+				typ = failVanished
+			}
+			rec.Events = append(rec.Events, store.Event{Type: typ, Status: status, Message: summary})
+		case status == verify.Critical && st.LastStatus != verify.Critical:
+			// Vanished, and now the last canary seen has lapsed too.
+			rec.Events = append(rec.Events, store.Event{Type: "expired", Status: status, Message: summary})
+		}
+		rec.HardStatus = status
+	} else {
+		rec.Soft = true
+		rec.HardStatus = st.LastStatus
+		if st.LastCheck.IsZero() {
+			rec.HardStatus = verify.Unknown
+		}
+		summary = fmt.Sprintf("could not check (failure %d; reported after %d in a row over %s): %s", rec.Failures, t.UnreachableAfter,
+			canary.FormatDuration(t.UnreachableFor), f.err)
+	}
+	rec.Status, rec.Summary = status, summary
+	rec.Changed = rec.HardStatus != st.LastStatus || st.LastCheck.IsZero()
+	v.Status, v.Soft, v.Summary, v.Failures = status, rec.Soft, summary, rec.Failures
+	if st.LastSeen != nil {
+		v.Issued, v.Expires = st.LastSeen.Issued, st.LastSeen.Expires
+	}
+	if rec.Changed && !rec.Soft {
+		v.LastChange = at
+	}
+	v.Result = verify.Unchecked(f.kind, f.err)
+	w.alert(t, st, v, rec)
+}
+
+// human writes a duration the way a person would say it.
+func human(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d >= 2*day:
+		return fmt.Sprintf("%d days", int(d/day))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d seconds", int(d/time.Second))
+}

@@ -1,0 +1,138 @@
+package watch
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const goodList = `# yaml-language-server: $schema=https://canarykit.github.io/schema/watch.schema.json
+defaults:
+  keys: [keys/example.pub.asc]
+  warn_before: 3d
+  unreachable_after: 4
+alerts:
+  reminder: 12h
+  webhooks:
+    - url: https://hooks.example.org/canary
+      secret_env: HOOK_SECRET
+  email:
+    - server: smtp.example.org:587
+      from: canary@example.org
+      to: [alerts@example.org]
+      username: canary
+      password_env: SMTP_PASSWORD
+  commands:
+    - name: pager
+      run: [./page-me, --urgent]
+targets:
+  - name: example-org
+    url: https://example.org/canary.txt
+  - name: qubes
+    url: https://example.net/canary-047.txt
+    keys: [wkd:canary@example.net, "F70D 56C5 8248 D1DD 19D3  9559 C9A3 B839 94E1 8046"]
+    sigs: [https://example.net/canary-047.txt.sig.alice]
+    threshold: 2
+    cadence: 90d
+    proxy: socks5://127.0.0.1:9050
+  - name: local
+    file: canary.txt
+    max_age: 120d
+    unreachable_for: 1h
+`
+
+func TestParseConfig(t *testing.T) {
+	c, err := ParseConfig("watch.yaml", "/etc/canary", []byte(goodList))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Targets) != 3 {
+		t.Fatalf("%d targets", len(c.Targets))
+	}
+	ex, q, l := c.Targets[0], c.Targets[1], c.Targets[2]
+	if ex.Keys[0] != "/etc/canary/keys/example.pub.asc" || ex.WarnBefore != 3*24*time.Hour || ex.UnreachableAfter != 4 ||
+		ex.UnreachableFor != DefaultUnreachableFor || ex.Threshold != 1 || ex.MaxAge != 0 || ex.Timeout != DefaultTimeout {
+		t.Errorf("defaults not applied: %+v", ex)
+	}
+	if q.Keys[0] != "wkd:canary@example.net" || !strings.HasPrefix(q.Keys[1], "F70D") || q.Threshold != 2 ||
+		q.MaxAge != 97*24*time.Hour || q.Proxy != "socks5://127.0.0.1:9050" || q.Sigs[0] != "https://example.net/canary-047.txt.sig.alice" {
+		t.Errorf("overrides: %+v", q)
+	}
+	if l.File != "/etc/canary/canary.txt" || l.MaxAge != 120*24*time.Hour || l.UnreachableFor != time.Hour || l.Location() != l.File {
+		t.Errorf("file target: %+v", l)
+	}
+	a := c.Alerts
+	if a.Reminder != 12*time.Hour || a.Webhooks[0].Name != "webhook-1" || a.Email[0].TLS != "starttls" || a.Commands[0].Name != "pager" ||
+		a.Commands[0].Run[0] != "/etc/canary/page-me" {
+		t.Errorf("alerts: %+v", a)
+	}
+	if got := ChannelNames(a); strings.Join(got, ",") != "webhook-1,email-1,pager" {
+		t.Errorf("channel names %v", got)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ list, want string }{
+		{"targets: []", "targets"},
+		{"targets:\n  - {name: a, url: ftp://x/y, keys: [k]}", "https://"},
+		{"targets:\n  - {name: 'a b', url: https://x/y, keys: [k]}", "targets[0].name"},
+		{"targets:\n  - {name: a, url: https://x/y, keys: [k], max_age: 90 days}", "targets[0].max_age"},
+		{"targets:\n  - {name: a, url: https://x/y, keys: [k], max_bytes: lots}", "targets[0].max_bytes"},
+		{"targets:\n  - {name: a, url: https://x/y, keys: [k], proxy: ftp://p}", "targets[0].proxy"},
+		{"targets:\n  - {name: a, url: https://x/y}", "no keys"},
+		{"targets:\n  - {name: a, keys: [k]}", "give either url or file"},
+		{"targets:\n  - {name: a, url: https://x/y, keys: [k]}\n  - {name: a, url: https://x/z, keys: [k]}", `the name "a" is also used`},
+		{"defaults: {max_age: 1d, cadence: 1d}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "not both"},
+		{"alerts: {email: [{server: 'mail:25', from: a@b, to: [c@d], tls: none, username: u, password_env: P}]}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "in clear"},
+		{"alerts: {email: [{server: 'mail:25', from: a@b, to: [c@d], username: u}]}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "together"},
+		{"alerts: {commands: [{run: [a]}, {name: command-1, run: [b]}]}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "two channels"},
+		{"# only a comment\n", "empty"},
+		{"targets:\n  - {name: a, url: https://x/y, keys: [k]}\n  - &x {name: b}", "anchors"},
+		{"targets:\n  - name: a\n    name: b\n    url: https://x/y\n    keys: [k]", "name"},
+	} {
+		_, err := ParseConfig("w.yaml", "/d", []byte(tc.list))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want one containing %q", tc.list, err, tc.want)
+		}
+	}
+}
+
+// FuzzParseConfig: any input gives a config or an error, never a panic,
+// and a config it accepts is complete.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(goodList))
+	f.Add([]byte("targets:\n  - {name: a, url: https://x/y, keys: [k]}\n"))
+	f.Add([]byte("defaults: {cadence: 1w3d}\ntargets: [{name: a, file: f, keys: [k], sigs: [s]}]\n"))
+	f.Add([]byte("alerts: {reminder: 0s}\ntargets: [{name: a, file: f, keys: [k]}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig("w.yaml", "/d", data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if len(c.Targets) == 0 {
+			t.Fatal("accepted a list without targets")
+		}
+		names := map[string]bool{}
+		for _, tg := range c.Targets {
+			if (tg.URL == "") == (tg.File == "") || len(tg.Keys) == 0 || tg.Threshold < 1 || tg.UnreachableAfter < 1 ||
+				tg.Timeout <= 0 || tg.MaxBytes <= 0 || names[tg.Name] {
+				t.Fatalf("accepted an incomplete target: %+v", tg)
+			}
+			names[tg.Name] = true
+		}
+	})
+}
+
+// The example in docs/ must stay a valid watch list.
+func TestExampleWatchList(t *testing.T) {
+	c, err := LoadConfig("../docs/examples/watch.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Targets) != 3 || len(ChannelNames(c.Alerts)) != 3 {
+		t.Fatalf("example: %d targets, channels %v", len(c.Targets), ChannelNames(c.Alerts))
+	}
+}

@@ -1,0 +1,193 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/watch/alert"
+	"github.com/canarykit/canarykit/watch/dashboard"
+	"github.com/canarykit/canarykit/watch/metrics"
+)
+
+// A Service runs rounds of checks: one for a run from cron, one per
+// interval as a long-running service.
+type Service struct {
+	Watcher  *Watcher
+	Channels []alert.Channel
+	Now      func() time.Time
+	Only     []string // target names; nil for all
+	// MetricsFile, if set, gets the node_exporter textfile after each round.
+	MetricsFile string
+	// HTMLDir, if set, gets the dashboard (package dashboard) after each
+	// round.
+	HTMLDir string
+	// Log gets one line per round in service mode.
+	Log io.Writer
+
+	once    sync.Once
+	metrics *metrics.Metrics
+	mu      sync.Mutex
+	last    time.Time // when the last round ended
+}
+
+// A Round is the outcome of one round.
+type Round struct {
+	Report     *Report
+	Deliveries []Delivery
+	MetricsErr error
+	HTMLErr    error
+}
+
+// alertBudget bounds the sending of a round's alerts when the service is
+// stopping: enough for a webhook and a mail server to answer.
+const alertBudget = 30 * time.Second
+
+// Round checks the targets, sends the alerts pending (this round's and
+// any left over), and writes the metrics file.
+func (s *Service) Round(ctx context.Context) (*Round, error) {
+	s.once.Do(func() { s.metrics = metrics.New() })
+	at := s.Now()
+	rep, err := s.Watcher.Run(ctx, at, s.Only)
+	if err != nil {
+		return nil, err
+	}
+	out := &Round{Report: rep}
+	// Alerts go out even when the service is stopping: they are what the
+	// round was for.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertBudget)
+	defer cancel()
+	if out.Deliveries, err = s.Watcher.SendAlerts(actx, s.Channels, at); err != nil {
+		return nil, err
+	}
+	end := time.Now()
+	var failed []string
+	for _, d := range out.Deliveries {
+		if d.Error != "" {
+			failed = append(failed, d.Channel)
+		}
+	}
+	targets := make([]metrics.Target, len(rep.Targets))
+	for i, v := range rep.Targets {
+		targets[i] = metrics.Target{Name: v.Name, ID: v.ID, Status: int(v.Status), Expires: v.Expires, LastCheck: at,
+			Failures: v.Failures, Failed: v.Failures > 0}
+	}
+	s.metrics.Observe(targets, at, end, rep.Duration, failed)
+	if s.MetricsFile != "" {
+		if err := s.metrics.WriteFile(s.MetricsFile); err != nil {
+			out.MetricsErr = fmt.Errorf("cannot write the metrics file: %v", err)
+		}
+	}
+	if s.HTMLDir != "" {
+		// Written also when stopping: it shows what the round recorded.
+		if err := dashboard.Write(context.WithoutCancel(ctx), s.Watcher.DB, s.HTMLDir, at); err != nil {
+			out.HTMLErr = fmt.Errorf("cannot write the dashboard: %v", err)
+		}
+	}
+	s.mu.Lock()
+	s.last = end
+	s.mu.Unlock()
+	return out, nil
+}
+
+// Serve runs a round every interval, each after a random jitter of up to
+// a tenth of it (so that many watchdogs, or many restarts, do not knock
+// on the same sites at the same second), until ctx is done. With listen,
+// it serves /metrics, /healthz and the dashboard at /. A round under way when ctx is done is
+// cut short: checks already made are recorded, and the alerts sent.
+func (s *Service) Serve(ctx context.Context, every time.Duration, listen string) error {
+	s.once.Do(func() { s.metrics = metrics.New() })
+	var srv *http.Server
+	if listen != "" {
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %v", listen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", s.metrics.Handler())
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { s.health(w, every) })
+		mux.Handle("/", dashboard.Handler(s.Watcher.DB, s.Now))
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+		}()
+		s.logf("canary watch: serving metrics on http://%s/metrics and the dashboard on http://%s/", ln.Addr(), ln.Addr())
+	}
+	for {
+		r, err := s.Round(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			// History could not be written: stop, rather than go on
+			// checking and alerting without a record.
+			return err
+		}
+		s.logRound(r)
+		wait := every + time.Duration(rand.Int64N(int64(every/10)+1))
+		select {
+		case <-ctx.Done():
+			s.logf("canary watch: stopping")
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// health is 200 while rounds complete on time, 503 before the first and
+// after a round is overdue: a stuck watchdog must not look alive.
+func (s *Service) health(w http.ResponseWriter, every time.Duration) {
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	switch {
+	case last.IsZero():
+		http.Error(w, "starting: no round of checks has finished yet", http.StatusServiceUnavailable)
+	case time.Since(last) > 2*every+time.Minute:
+		http.Error(w, fmt.Sprintf("stuck: the last round of checks ended at %s", last.UTC().Format(time.RFC3339)), http.StatusServiceUnavailable)
+	default:
+		fmt.Fprintf(w, "ok: last round ended at %s\n", last.UTC().Format(time.RFC3339))
+	}
+}
+
+func (s *Service) logRound(r *Round) {
+	counts := map[verify.Status]int{}
+	for _, v := range r.Report.Targets {
+		counts[v.Status]++
+	}
+	failed := 0
+	for _, d := range r.Deliveries {
+		if d.Error != "" {
+			failed++
+		}
+	}
+	s.logf("canary watch: %s: %d targets (%d OK, %d WARNING, %d CRITICAL, %d UNKNOWN) in %s; %d alert(s) sent, %d failed",
+		r.Report.Status, len(r.Report.Targets), counts[verify.OK], counts[verify.Warning], counts[verify.Critical], counts[verify.Unknown],
+		r.Report.Duration.Round(time.Millisecond), len(r.Deliveries)-failed, failed)
+	for _, d := range r.Deliveries {
+		if d.Error != "" {
+			s.logf("canary watch: alert for %s not delivered on %s: %s", d.Target, d.Channel, d.Error)
+		}
+	}
+	if r.MetricsErr != nil {
+		s.logf("canary watch: %v", r.MetricsErr)
+	}
+	if r.HTMLErr != nil {
+		s.logf("canary watch: %v", r.HTMLErr)
+	}
+}
+
+func (s *Service) logf(format string, a ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, format+"\n", a...)
+	}
+}
