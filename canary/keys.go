@@ -51,6 +51,10 @@ func ReadKeys(data []byte) (openpgp.EntityList, error) {
 		if err != nil {
 			return nil, fmt.Errorf("not an OpenPGP key: %v", err)
 		}
+		if len(el) == 0 {
+			// go-crypto skips packets it cannot use and may find nothing.
+			return nil, errors.New("not an OpenPGP key: no key packet found")
+		}
 		return el, nil
 	}
 	var all openpgp.EntityList
