@@ -154,43 +154,11 @@ func judge(in *input, opts verify.Options, base *store.Canary) (*verify.Result, 
 	if !in.page {
 		return one(in.data), in.data
 	}
-	const maxBlocks = 100
-	if len(in.blocks) > maxBlocks {
-		r := verify.Unchecked("page", fmt.Errorf("the page holds %d signed blocks, more than the %d that are judged; watch the URL of the canary file itself", len(in.blocks), maxBlocks))
+	r, best := verify.JudgePage(in.blocks, one)
+	if best < 0 {
 		return r, nil
 	}
-	results := make([]*verify.Result, len(in.blocks))
-	best := 0
-	for i, b := range in.blocks {
-		results[i] = one(b)
-		if better(results[i], results[best]) {
-			best = i
-		}
-	}
-	r := results[best]
 	in.source.Block = best + 1
-	if len(results) == 1 {
-		r.Add("page", verify.OK, "the page holds one signed block; it alone was judged")
-		return r, in.blocks[best]
-	}
-	status := verify.OK
-	var others []string
-	for i, o := range results {
-		if i == best {
-			continue
-		}
-		desc := fmt.Sprintf("block %d %s", i+1, o.Status)
-		if verify.Worse(o.Status, r.Status) != r.Status && !older(o, r) {
-			status = verify.Warning
-			desc += ": " + o.Summary
-		}
-		others = append(others, desc)
-	}
-	msg := fmt.Sprintf("judged block %d of %d, the best verdict on the page; the others: %s", best+1, len(results), strings.Join(others, "; "))
-	if status != verify.OK {
-		msg += "; a block that is worse and not older than the one judged may be a forgery or a newer canary that fails: look at the page"
-	}
-	r.Add("page", status, msg)
 	return r, in.blocks[best]
 }
 
@@ -206,43 +174,7 @@ func signedDigest(data []byte, detached bool) string {
 	return canary.Digest(s.Text)
 }
 
-func better(a, b *verify.Result) bool {
-	if a.Status != b.Status {
-		return verify.Worse(a.Status, b.Status) == b.Status
-	}
-	sa, sb := serialOf(a), serialOf(b)
-	if sa != sb {
-		return sa > sb
-	}
-	return issuedOf(a).After(issuedOf(b))
-}
-
-func older(o, r *verify.Result) bool {
-	if o.Canary != nil && r.Canary != nil {
-		return o.Canary.Serial < r.Canary.Serial
-	}
-	if o.FreeText != nil && r.FreeText != nil {
-		return o.FreeText.Issued.Before(r.FreeText.Issued)
-	}
-	return false
-}
-
-func serialOf(r *verify.Result) uint64 {
-	if r.Canary == nil {
-		return 0
-	}
-	return r.Canary.Serial
-}
-
-func issuedOf(r *verify.Result) time.Time {
-	switch {
-	case r.Canary != nil:
-		return r.Canary.Issued
-	case r.FreeText != nil:
-		return r.FreeText.Issued
-	}
-	return time.Time{}
-}
+func issuedOf(r *verify.Result) time.Time { return r.Issued() }
 
 func expiresOf(r *verify.Result) time.Time {
 	switch {

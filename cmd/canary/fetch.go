@@ -34,11 +34,6 @@ func addWebFlags(fl *pflag.FlagSet, w *webFlags) {
 	fl.StringVar(&w.proxy, "proxy", "", "for a URL: fetch through this proxy; socks5://127.0.0.1:9050 is Tor, and resolves names itself (default: HTTPS_PROXY)")
 }
 
-// maxPageBlocks bounds the signed blocks judged on one page: an archive
-// page of quarterly canaries stays far below it, and a hostile page cannot
-// make verify check signatures for minutes.
-const maxPageBlocks = 100
-
 const userAgentURL = "https://github.com/canarykit/canarykit"
 
 func isURL(s string) bool {
@@ -275,104 +270,13 @@ func verifyInput(in *input, opts verify.Options) *verify.Result {
 	switch {
 	case !in.page:
 		r = verify.Verify(in.data, opts)
-	case len(in.blocks) == 0:
-		r = verify.Unchecked("page", errors.New(`no signed canary found on the page: it shows no "-----BEGIN PGP SIGNED MESSAGE-----" block in its text, <pre> or <code>; give the URL of the canary file itself`))
-	case len(in.blocks) > maxPageBlocks:
-		r = verify.Unchecked("page", fmt.Errorf("the page holds %d signed blocks, more than the %d that verify judges (the block limit); give the URL of the canary file itself", len(in.blocks), maxPageBlocks))
 	default:
-		r = judgeBlocks(in, opts)
+		var best int
+		r, best = verify.JudgePage(in.blocks, func(b []byte) *verify.Result { return verify.Verify(b, opts) })
+		in.source.Block = best + 1
 	}
 	for _, n := range in.notes {
 		r.Add(n.Name, n.Status, n.Message)
 	}
 	return r
-}
-
-func judgeBlocks(in *input, opts verify.Options) *verify.Result {
-	results := make([]*verify.Result, len(in.blocks))
-	best := 0
-	for i, b := range in.blocks {
-		results[i] = verify.Verify(b, opts)
-		if better(results[i], results[best]) {
-			best = i
-		}
-	}
-	r := results[best]
-	in.source.Block = best + 1
-	if len(results) == 1 {
-		r.Add("page", verify.OK, "the page holds one signed block; it alone was judged, and the page's other text is not signed and was ignored")
-		return r
-	}
-	status := verify.OK
-	var others []string
-	for i, o := range results {
-		if i == best {
-			continue
-		}
-		desc := fmt.Sprintf("block %d %s", i+1, o.Status)
-		if s, ok := serial(o); ok {
-			desc += fmt.Sprintf(" (serial %d)", s)
-		}
-		if verify.Worse(o.Status, r.Status) != r.Status && !older(o, r) {
-			status = verify.Warning
-			desc += ": " + o.Summary
-		}
-		others = append(others, desc)
-	}
-	what := "the best verdict on the page"
-	if s, ok := serial(r); ok {
-		what += fmt.Sprintf(", serial %d", s)
-	}
-	msg := fmt.Sprintf("judged block %d of %d (%s); the others: %s", best+1, len(results), what, strings.Join(others, "; "))
-	if status != verify.OK {
-		msg += "; a block that is worse and not older than the one judged may be a forgery or a newer canary that fails: look at the page"
-	}
-	r.Add("page", status, msg)
-	return r
-}
-
-// better orders the blocks of a page: a better status first, then the
-// newer canary.
-func better(a, b *verify.Result) bool {
-	if a.Status != b.Status {
-		return verify.Worse(a.Status, b.Status) == b.Status
-	}
-	sa, _ := serial(a)
-	sb, _ := serial(b)
-	if sa != sb {
-		return sa > sb
-	}
-	return issued(a).After(issued(b))
-}
-
-func serial(r *verify.Result) (uint64, bool) {
-	if r.Canary == nil {
-		return 0, false
-	}
-	return r.Canary.Serial, true
-}
-
-func issued(r *verify.Result) time.Time {
-	switch {
-	case r.Canary != nil:
-		return r.Canary.Issued
-	case r.FreeText != nil:
-		return r.FreeText.Issued
-	}
-	return time.Time{}
-}
-
-// older is true when o is provably an earlier canary than r: a lower
-// serial, or for free text an earlier date. Such a block on an archive
-// page is expected to be expired.
-func older(o, r *verify.Result) bool {
-	so, ok1 := serial(o)
-	sr, ok2 := serial(r)
-	if ok1 && ok2 {
-		return so < sr
-	}
-	if o.FreeText != nil && r.FreeText != nil {
-		return o.FreeText.Issued.Before(r.FreeText.Issued)
-	}
-	return false
 }
