@@ -7,13 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/schema"
 )
@@ -400,7 +400,7 @@ func (p *problems) options(o options, where, dir string) parsed {
 	r.proxy = o.Proxy
 	r.unAfter = o.UnreachableAfter
 	if o.MaxBytes != "" {
-		n, err := ParseSize(o.MaxBytes)
+		n, err := fetch.ParseSize(o.MaxBytes)
 		if err != nil {
 			p.add("%s: max_bytes: %v", where, err)
 		}
@@ -502,25 +502,4 @@ func abs(dir, p string) string {
 func isURL(s string) bool {
 	l := strings.ToLower(s)
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
-}
-
-// ParseSize reads a byte count: 65536, 512KiB, 1MiB (KB and MB are taken
-// as KiB and MiB: nobody means 1000 here).
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"k", 1 << 10}, {"m", 1 << 20}, {"b", 1}} {
-		if strings.HasSuffix(strings.ToLower(t), u.suffix) {
-			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<40)/mult {
-		return 0, fmt.Errorf("%q is not a size like 1MiB, 512KiB or 65536", s)
-	}
-	return n * mult, nil
 }

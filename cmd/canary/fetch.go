@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +49,7 @@ func (w *webFlags) get() (*fetch.Fetcher, error) {
 	var timeout time.Duration
 	var err error
 	if w.maxBytes != "" {
-		if max, err = parseSize(w.maxBytes); err != nil {
+		if max, err = fetch.ParseSize(w.maxBytes); err != nil {
 			return nil, fmt.Errorf("--max-bytes: %v", err)
 		}
 	}
@@ -70,27 +69,6 @@ func (w *webFlags) get() (*fetch.Fetcher, error) {
 		return nil, fmt.Errorf("--proxy: %v", err)
 	}
 	return w.fetcher, nil
-}
-
-// parseSize reads a byte count: 1048576, 512KiB, 1MiB (KB and MB are taken
-// as KiB and MiB: nobody means 1000 here).
-func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"k", 1 << 10}, {"m", 1 << 20}, {"b", 1}} {
-		if strings.HasSuffix(strings.ToLower(t), u.suffix) {
-			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<40)/mult {
-		return 0, fmt.Errorf("%q is not a size like 1MiB, 512KiB or 65536", s)
-	}
-	return n * mult, nil
 }
 
 // explain turns a fetch error into the one line a reader acts on: what
