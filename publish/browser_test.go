@@ -11,7 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/canarykit/canarykit/internal/browsertest"
 )
 
 // These tests open the site as readers do: in a real browser (Debian's
@@ -19,67 +20,10 @@ import (
 // skip when the tool is missing, except under CI, which installs both
 // (.ci/run).
 
-func need(t *testing.T, what string, found bool) {
-	t.Helper()
-	if found {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing; CI must run this test: apt-get install chromium python3-feedparser", what)
-	}
-	t.Skipf("%s is missing; install it to run this test", what)
-}
-
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	need(t, "chromium", false)
-	return ""
-}
-
-// browse runs headless chromium on a file with one action (--dump-dom,
-// --screenshot=...) and returns what it printed and its console messages.
-// Chromium logs every console message, errors and Content-Security-Policy
-// violations included, as an "INFO:CONSOLE" line on stderr with
-// --enable-logging=stderr, so a page with none of those lines raised none.
-func browse(t *testing.T, bin, file string, action ...string) (out []byte, console []string) {
-	t.Helper()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-		"--user-data-dir=" + t.TempDir(), "--enable-logging=stderr", "--v=0", "--window-size=1000,2200",
-	}, action...)
-	cmd := exec.Command(bin, append(args, "file://"+file)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	done := make(chan error, 1)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("chromium %v: %v\n%s", action, err, stderr.String())
-		}
-	case <-time.After(90 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("chromium %v did not finish in 90s", action)
-	}
-	for _, l := range strings.Split(stderr.String(), "\n") {
-		if strings.Contains(l, ":CONSOLE") {
-			console = append(console, l)
-		}
-	}
-	return stdout.Bytes(), console
-}
-
 var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
 
 func TestSiteInChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	_, dir, keys := chain(t, 3)
 	res, err := Build(Options{Dir: dir, Keys: keys, Now: t0.Add(181 * day)})
 	if err != nil {
@@ -89,13 +33,13 @@ func TestSiteInChromium(t *testing.T) {
 	// blocked style is caught.
 	bad := filepath.Join(t.TempDir(), "bad.html")
 	os.WriteFile(bad, []byte(`<!DOCTYPE html><html lang="en"><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><style>p{}</style><title>x</title></head><body><p>x</p></body></html>`), 0o644)
-	if _, console := browse(t, bin, bad, "--dump-dom"); len(console) == 0 {
+	if _, console := browsertest.Browse(t, bin, bad, "--dump-dom"); len(console) == 0 {
 		t.Fatal("a page that violates its CSP raised no console message; the console check is blind")
 	}
 
 	for _, page := range []string{"index.html", "archive/index.html"} {
 		file := filepath.Join(dir, page)
-		dom, console := browse(t, bin, file, "--dump-dom")
+		dom, console := browsertest.Browse(t, bin, file, "--dump-dom")
 		if len(console) > 0 {
 			t.Errorf("%s: console messages:\n%s", page, strings.Join(console, "\n"))
 		}
@@ -137,7 +81,7 @@ func TestSiteInChromium(t *testing.T) {
 	}
 
 	shot := filepath.Join(t.TempDir(), "index.png")
-	browse(t, bin, filepath.Join(dir, "index.html"), "--screenshot="+shot)
+	browsertest.Browse(t, bin, filepath.Join(dir, "index.html"), "--screenshot="+shot)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatalf("no screenshot: %v", err)
@@ -173,7 +117,7 @@ func feedparser(t *testing.T) string {
 			return py
 		}
 	}
-	need(t, "python3 with feedparser (Debian: python3-feedparser)", false)
+	browsertest.Need(t, "python3 with feedparser (Debian: python3-feedparser)", false)
 	return ""
 }
 

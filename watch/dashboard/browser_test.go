@@ -5,11 +5,11 @@ import (
 	"context"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/canarykit/canarykit/internal/browsertest"
 )
 
 // TestDashboardInChromium opens the dashboard as a reader does, in
@@ -21,7 +21,7 @@ import (
 // violations as INFO:CONSOLE lines on stderr). It skips without chromium,
 // except under CI. CANARY_SCREENSHOTS=DIR keeps the screenshots.
 func TestDashboardInChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	f := newFixture(t)
 	dir := t.TempDir()
 	if err := Write(context.Background(), f.db, dir, at); err != nil {
@@ -32,7 +32,7 @@ func TestDashboardInChromium(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.html")
 	os.WriteFile(bad, []byte(`<!DOCTYPE html><html lang="en"><head><meta http-equiv="Content-Security-Policy" content="`+csp+
 		`"><style>p{}</style><title>x</title></head><body><svg><rect style="fill:red" width="9" height="9"/></svg></body></html>`), 0o644)
-	if _, console := browse(t, bin, bad, "--dump-dom"); len(console) == 0 {
+	if _, console := browsertest.Browse(t, bin, bad, "--dump-dom"); len(console) == 0 {
 		t.Fatal("a page that violates its CSP raised no console message; the console check is blind")
 	}
 
@@ -49,7 +49,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	for page, wants := range pages {
 		file := filepath.Join(dir, page)
-		dom, console := browse(t, bin, file, "--dump-dom")
+		dom, console := browsertest.Browse(t, bin, file, "--dump-dom")
 		if len(console) > 0 {
 			t.Errorf("%s: console messages:\n%s", page, strings.Join(console, "\n"))
 		}
@@ -69,7 +69,7 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 
 		shot := filepath.Join(t.TempDir(), "shot.png")
-		browse(t, bin, file, "--screenshot="+shot)
+		browsertest.Browse(t, bin, file, "--screenshot="+shot)
 		r, err := os.Open(shot)
 		if err != nil {
 			t.Fatalf("%s: no screenshot: %v", page, err)
@@ -100,58 +100,4 @@ func TestDashboardInChromium(t *testing.T) {
 			os.WriteFile(filepath.Join(d, "dashboard-"+strings.TrimSuffix(filepath.Base(page), ".html")+".png"), data, 0o644)
 		}
 	}
-}
-
-func need(t *testing.T, what string, found bool) {
-	t.Helper()
-	if found {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing; CI must run this test: apt-get install chromium", what)
-	}
-	t.Skipf("%s is missing; install it to run this test", what)
-}
-
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	need(t, "chromium", false)
-	return ""
-}
-
-// browse runs headless chromium on a file with one action (--dump-dom,
-// --screenshot=...) and returns what it printed and its console messages.
-func browse(t *testing.T, bin, file string, action ...string) (out []byte, console []string) {
-	t.Helper()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-		"--user-data-dir=" + t.TempDir(), "--enable-logging=stderr", "--v=0", "--window-size=1000,2200",
-	}, action...)
-	cmd := exec.Command(bin, append(args, "file://"+file)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	done := make(chan error, 1)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("chromium %v: %v\n%s", action, err, stderr.String())
-		}
-	case <-time.After(90 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("chromium %v did not finish in 90s", action)
-	}
-	for _, l := range strings.Split(stderr.String(), "\n") {
-		if strings.Contains(l, ":CONSOLE") {
-			console = append(console, l)
-		}
-	}
-	return stdout.Bytes(), console
 }
