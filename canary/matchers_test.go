@@ -2,7 +2,10 @@ package canary
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The field shapes are written out by hand (format.go); each must accept
@@ -51,4 +54,42 @@ func FuzzShapes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// isPlainLine is the fast path of checkLine; it must agree with the rules
+// checkLine states for every non-empty string.
+func plainLineReference(s string) bool {
+	if !utf8.ValidString(s) || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzPlainLine(f *testing.F) {
+	for _, s := range []string{"a", "abcdefgh", "abcdefghijklmnopq", "abcdefg\x7f", "abcdefgh\x1fijk", "abcdefghij\u00e9",
+		" abcdefgh", "abcdefgh ", "abcdefgh\u00a0", "\u0085abcdefgh", "abc\tdefgh", "abcdefgh\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		if got, want := isPlainLine(s), plainLineReference(s); got != want {
+			t.Fatalf("isPlainLine(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+func TestPlainLine(t *testing.T) {
+	for _, s := range []string{"a", "abcdefgh", "abcdefghijklmnopq", "abcdefg\x7f", "abcdefgh\x1fijk", "abcdefghij\u00e9",
+		" abcdefgh", "abcdefgh ", "abcdefgh\u00a0", "\u0085abcdefgh", "abc\tdefgh", "abcdefgh\xff", "01234567\x00", "~~~~~~~~~~~~~~~~"} {
+		if got, want := isPlainLine(s), plainLineReference(s); got != want {
+			t.Errorf("isPlainLine(%q) = %v, want %v", s, got, want)
+		}
+	}
 }

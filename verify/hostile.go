@@ -75,6 +75,9 @@ func invisible(r rune) (name string, ok bool) {
 
 // hiddenCharacters describes the invisible characters of s, or "".
 func hiddenCharacters(s string) string {
+	if isASCII(s) {
+		return "" // every invisible character is outside ASCII
+	}
 	var found []string
 	n := 0
 	for i, r := range s {
@@ -95,23 +98,26 @@ func hiddenCharacters(s string) string {
 // and is told why.
 func (r *Result) checkText() {
 	var where []string
-	add := func(what, s string) {
+	add := func(what, id, s string) {
 		if h := hiddenCharacters(s); h != "" {
+			if id != "" {
+				what = fmt.Sprintf("%s %q", what, id)
+			}
 			where = append(where, what+" ("+h+")")
 		}
 	}
 	switch {
 	case r.Canary != nil:
-		add("the issuer name", r.Canary.Issuer.Name)
-		add("the issuer URL", r.Canary.Issuer.URL)
+		add("the issuer name", "", r.Canary.Issuer.Name)
+		add("the issuer URL", "", r.Canary.Issuer.URL)
 		for _, s := range r.Canary.Statements {
-			add(fmt.Sprintf("statement %q", s.ID), s.Text)
+			add("statement", s.ID, s.Text)
 		}
 		for _, p := range r.Canary.Freshness {
-			add("a news headline", p.Title)
+			add("a news headline", "", p.Title)
 		}
 	case r.FreeText != nil:
-		add("the text", r.FreeText.Text)
+		add("the text", "", r.FreeText.Text)
 	default:
 		return
 	}
@@ -205,10 +211,18 @@ func (r *Result) checkIssuer() {
 // else is written as it is. Tabs are kept.
 func display(s string) string {
 	clean := true
-	for _, r := range s {
-		if needsEscape(r) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
 			clean = false
 			break
+		}
+	}
+	if clean && !isASCII(s) {
+		for _, r := range s {
+			if needsEscape(r) {
+				clean = false
+				break
+			}
 		}
 	}
 	if clean {
@@ -245,4 +259,13 @@ func needsEscape(r rune) bool {
 		return true
 	}
 	return unicode.Is(unicode.Cf, r) // other format characters
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -23,8 +23,17 @@ func TestResultJSONMirrorsResult(t *testing.T) {
 		if fa.Name != fb.Name || fa.Tag != fb.Tag {
 			t.Errorf("field %d: Result.%s `%s`, resultJSON.%s `%s`", i, fa.Name, fa.Tag, fb.Name, fb.Tag)
 		}
-		if fa.Name != "Canary" && fa.Type != fb.Type {
+		if fa.Name != "Canary" && fa.Name != "Checks" && fa.Name != "Status" && fa.Type != fb.Type {
 			t.Errorf("field %s: Result has %v, resultJSON %v", fa.Name, fa.Type, fb.Type)
+		}
+	}
+	ca, cb := reflect.TypeOf(Check{}), reflect.TypeOf(checkJSON{})
+	if ca.NumField() != cb.NumField() {
+		t.Fatalf("Check has %d fields, checkJSON %d", ca.NumField(), cb.NumField())
+	}
+	for i := range ca.NumField() {
+		if fa, fb := ca.Field(i), cb.Field(i); fa.Name != fb.Name || fa.Tag != fb.Tag {
+			t.Errorf("Check.%s `%s`, checkJSON.%s `%s`", fa.Name, fa.Tag, fb.Name, fb.Tag)
 		}
 	}
 }
@@ -98,3 +107,15 @@ func TestWriteJSONEscapesInvisibleCharacters(t *testing.T) {
 }
 
 func canaryStatement(id, text string) canary.Statement { return canary.Statement{ID: id, Text: text} }
+
+func TestIsASCIIBytes(t *testing.T) {
+	for _, s := range []string{"", "a", "abcdefgh", "abcdefghi", "abcdefg\x80", "\x80bcdefghijklmnop", "abcdefghijklmno\xff", "é"} {
+		want := true
+		for i := 0; i < len(s); i++ {
+			want = want && s[i] < 0x80
+		}
+		if got := isASCIIBytes([]byte(s)); got != want {
+			t.Errorf("isASCIIBytes(%q) = %v", s, got)
+		}
+	}
+}
