@@ -74,7 +74,7 @@ func (r *Result) checkFreeText(opts Options) {
 	age := opts.At.Sub(f.Issued)
 	if opts.MaxAge <= 0 {
 		r.add("expiry", Warning, "this canary states no expiry a program can read; it was issued %s ago. Give --max-age (for example 90d) to judge whether it is fresh",
-			human(max(age, 0)))
+			Human(max(age, 0)))
 	} else {
 		exp := f.Issued.Add(opts.MaxAge)
 		f.Expires = &exp
@@ -82,11 +82,11 @@ func (r *Result) checkFreeText(opts Options) {
 		limit := canary.FormatDuration(opts.MaxAge)
 		switch {
 		case left <= 0:
-			r.add("expiry", Critical, "judged by age: issued %s ago, more than the --max-age of %s: the canary has not been renewed in time", human(age), limit)
+			r.add("expiry", Critical, "judged by age: issued %s ago, more than the --max-age of %s: the canary has not been renewed in time", Human(age), limit)
 		case left <= warn:
-			r.add("expiry", Warning, "judged by age: issued %s ago; it passes the --max-age of %s in %s", human(age), limit, human(left))
+			r.add("expiry", Warning, "judged by age: issued %s ago; it passes the --max-age of %s in %s", Human(age), limit, Human(left))
 		default:
-			r.add("expiry", OK, "judged by age: issued %s ago, within the --max-age of %s (%s left)", human(max(age, 0)), limit, human(left))
+			r.add("expiry", OK, "judged by age: issued %s ago, within the --max-age of %s (%s left)", Human(max(age, 0)), limit, Human(left))
 		}
 	}
 	if opts.Previous != nil {

@@ -356,11 +356,11 @@ func (r *Result) checkDates(c *canary.Canary, opts Options) {
 	left := c.Expires.Sub(at)
 	switch {
 	case left <= 0:
-		r.add("expiry", Critical, "expired on %s (%s ago): the publisher has not renewed this canary in time", stamp(c.Expires), human(-left))
+		r.add("expiry", Critical, "expired on %s (%s ago): the publisher has not renewed this canary in time", stamp(c.Expires), Human(-left))
 	case left <= warn:
-		r.add("expiry", Warning, "expires on %s, in %s; a renewal is due", stamp(c.Expires), human(left))
+		r.add("expiry", Warning, "expires on %s, in %s; a renewal is due", stamp(c.Expires), Human(left))
 	default:
-		r.add("expiry", OK, "valid until %s (%s left)", stamp(c.Expires), human(left))
+		r.add("expiry", OK, "valid until %s (%s left)", stamp(c.Expires), Human(left))
 	}
 }
 
@@ -518,8 +518,9 @@ func short(digest string) string {
 	return digest
 }
 
-// human writes a duration the way a person would say it.
-func human(d time.Duration) string {
+// Human writes a duration the way a person would say it ("3 days"), for
+// every message a reader or a watchdog operator sees.
+func Human(d time.Duration) string {
 	day := 24 * time.Hour
 	switch {
 	case d >= 2*day:

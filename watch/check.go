@@ -422,7 +422,7 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 				summary += fmt.Sprintf("; the last canary seen expired on %s, and no newer one is published", exp.Format("2006-01-02 15:04 UTC"))
 			}
 		} else {
-			summary = fmt.Sprintf("could not check for %s (%d checks in a row): %s", human(at.Sub(rec.FailingSince)), rec.Failures, f.err)
+			summary = fmt.Sprintf("could not check for %s (%d checks in a row): %s", verify.Human(at.Sub(rec.FailingSince)), rec.Failures, f.err)
 		}
 		switch {
 		case !st.Escalated || st.FailureKind != f.kind:
@@ -456,18 +456,4 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 	}
 	v.Result = verify.Unchecked(f.kind, f.err)
 	w.alert(t, st, v, rec)
-}
-
-// human writes a duration the way a person would say it.
-func human(d time.Duration) string {
-	day := 24 * time.Hour
-	switch {
-	case d >= 2*day:
-		return fmt.Sprintf("%d days", int(d/day))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d/time.Hour))
-	case d >= 2*time.Minute:
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
-	}
-	return fmt.Sprintf("%d seconds", int(d/time.Second))
 }
