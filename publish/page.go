@@ -130,18 +130,22 @@ func groups(fp string) string {
 	return b.String()
 }
 
-var funcs = template.FuncMap{
-	"words":  words,
-	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"groups": groups,
-	"short":  func(d string) string { return strings.TrimPrefix(d, "sha256:")[:16] + "…" },
-	// fromArchive links a site file from archive/index.html.
-	"fromArchive": func(file string) string {
-		if rest, ok := strings.CutPrefix(file, canary.ArchiveDir+"/"); ok {
-			return rest
-		}
-		return "../" + file
-	},
+// funcs are the templates' functions, made for each template parsed, so
+// that no map is built at package init.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"words":  words,
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"groups": groups,
+		"short":  func(d string) string { return strings.TrimPrefix(d, "sha256:")[:16] + "…" },
+		// fromArchive links a site file from archive/index.html.
+		"fromArchive": func(file string) string {
+			if rest, ok := strings.CutPrefix(file, canary.ArchiveDir+"/"); ok {
+				return rest
+			}
+			return "../" + file
+		},
+	}
 }
 
 const head = `<!DOCTYPE html>
@@ -157,7 +161,7 @@ const head = `<!DOCTYPE html>
 // Templates are parsed on first use: every canary process would otherwise
 // pay for them at start-up, including the verify path that never renders.
 var indexTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("index").Funcs(funcs).Parse(head + `<title>Warrant canary of {{.Issuer.Name}}</title>
+	return template.Must(template.New("index").Funcs(funcs()).Parse(head + `<title>Warrant canary of {{.Issuer.Name}}</title>
 <link rel="alternate" type="application/atom+xml" title="New canaries of {{.Issuer.Name}}" href="feed.atom">
 <style>{{.CSS}}</style>
 </head>
@@ -234,7 +238,7 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 })
 
 var archiveTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("archive").Funcs(funcs).Parse(head + `<title>Archive of the warrant canaries of {{.Issuer.Name}}</title>
+	return template.Must(template.New("archive").Funcs(funcs()).Parse(head + `<title>Archive of the warrant canaries of {{.Issuer.Name}}</title>
 <link rel="alternate" type="application/atom+xml" title="New canaries of {{.Issuer.Name}}" href="../feed.atom">
 <style>{{.CSS}}</style>
 </head>

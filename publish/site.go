@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -78,7 +79,11 @@ type change struct {
 	Kind, ID, Old, New string
 }
 
-var archiveNameRE = regexp.MustCompile(`^[0-9]{6,19}\.txt$`)
+// archiveNameRE matches the canaries of archive/; compiled on first use,
+// like the templates, not at package init.
+var archiveNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9]{6,19}\.txt$`)
+})
 
 // Build writes the site for the canary now published in o.Dir. It refuses
 // a canary that does not verify with o.Keys, so that the page never shows
@@ -168,7 +173,7 @@ func readChain(dir string, current []byte, cur *canary.Canary) ([]*entry, error)
 	}
 	bySerial := map[uint64]*entry{}
 	for _, de := range names {
-		if !archiveNameRE.MatchString(de.Name()) || !de.Type().IsRegular() {
+		if !archiveNameRE().MatchString(de.Name()) || !de.Type().IsRegular() {
 			continue
 		}
 		if len(bySerial) >= maxArchive {

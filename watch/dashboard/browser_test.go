@@ -30,7 +30,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// The console check must be able to fail: a page whose inline style
 	// its policy does not allow raises a message.
 	bad := filepath.Join(t.TempDir(), "bad.html")
-	os.WriteFile(bad, []byte(`<!DOCTYPE html><html lang="en"><head><meta http-equiv="Content-Security-Policy" content="`+csp+
+	os.WriteFile(bad, []byte(`<!DOCTYPE html><html lang="en"><head><meta http-equiv="Content-Security-Policy" content="`+csp()+
 		`"><style>p{}</style><title>x</title></head><body><svg><rect style="fill:red" width="9" height="9"/></svg></body></html>`), 0o644)
 	if _, console := browsertest.Browse(t, bin, bad, "--dump-dom"); len(console) == 0 {
 		t.Fatal("a page that violates its CSP raised no console message; the console check is blind")

@@ -136,7 +136,7 @@ func index(list []store.Overview, at time.Time) []byte {
 	for _, s := range []verify.Status{verify.Critical, verify.Unknown, verify.Warning, verify.OK} {
 		p.Counts = append(p.Counts, count{s.String(), statusClass(s), n[s]})
 	}
-	return render(indexTemplate, p)
+	return render(indexTemplate(), p)
 }
 
 // A targetPage is one target's page.
@@ -244,7 +244,7 @@ func (d *data) page(at time.Time) []byte {
 		}
 		p.Events = append(p.Events, d.events[i])
 	}
-	return render(targetTemplate, p)
+	return render(targetTemplate(), p)
 }
 
 // content returns what a canary says: for a canarykit canary its issuer

@@ -318,7 +318,7 @@ func TestHandler(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("GET %s: no nosniff", p)
 		}
-		if strings.HasSuffix(file, ".html") && h.Get("Content-Security-Policy") != csp {
+		if strings.HasSuffix(file, ".html") && h.Get("Content-Security-Policy") != csp() {
 			t.Errorf("GET %s: CSP %q", p, h.Get("Content-Security-Policy"))
 		}
 	}

@@ -5,14 +5,20 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/canarykit/canarykit/watch/store"
 )
 
+// The paths served besides the index, compiled on first use.
 var (
-	targetPath  = regexp.MustCompile(`^/targets/([0-9a-f]{32})\.html$`)
-	archivePath = regexp.MustCompile(`^/archive/([^/]+-([0-9a-f]{8}))/([0-9]{6}\.txt(\.sig(\.[0-9]+)?|\.([0-9]+\.)?tsr)?)$`)
+	targetPath = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^/targets/([0-9a-f]{32})\.html$`)
+	})
+	archivePath = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^/archive/([^/]+-([0-9a-f]{8}))/([0-9]{6}\.txt(\.sig(\.[0-9]+)?|\.([0-9]+\.)?tsr)?)$`)
+	})
 )
 
 // Handler serves the dashboard read from db, rendered for each request as
@@ -47,7 +53,7 @@ func Handler(db *store.DB, now func() time.Time) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		if strings.HasPrefix(ctype, "text/html") {
-			h.Set("Content-Security-Policy", csp)
+			h.Set("Content-Security-Policy", csp())
 			h.Set("Cache-Control", "no-cache")
 		}
 		w.Write(body)
@@ -64,7 +70,7 @@ func serve(ctx context.Context, db *store.DB, p string, at time.Time) ([]byte, s
 		}
 		return index(list, at), html, nil
 	}
-	if m := targetPath.FindStringSubmatch(p); m != nil {
+	if m := targetPath().FindStringSubmatch(p); m != nil {
 		list, err := db.Overviews(ctx, m[1])
 		if err != nil || len(list) != 1 {
 			return nil, "", err
@@ -75,7 +81,7 @@ func serve(ctx context.Context, db *store.DB, p string, at time.Time) ([]byte, s
 		}
 		return d.page(at), html, nil
 	}
-	if m := archivePath.FindStringSubmatch(p); m != nil {
+	if m := archivePath().FindStringSubmatch(p); m != nil {
 		t, err := db.FindTarget(ctx, m[2])
 		if err != nil || archiveDir(*t) != m[1] {
 			return nil, "", nil // no such target: not an error of the server

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/canarykit/canarykit/verify"
@@ -66,14 +67,17 @@ pre { background: var(--code); padding: 0.8rem; border: 1px solid var(--line); w
 footer { margin-top: 2.5rem; padding-bottom: 2rem; color: var(--muted); font-size: 0.9rem; }
 `
 
-var csp = func() string {
+// csp is the pages' Content-Security-Policy. It, the templates and the
+// paths of serve.go are made on first use, not at package init: every
+// canary process links this package, and most never render a page.
+var csp = sync.OnceValue(func() string {
 	sum := sha256.Sum256([]byte(css))
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; img-src 'none'; base-uri 'none'; form-action 'none'"
-}()
+})
 
 func newCommon(at time.Time) common {
-	return common{At: at.UTC(), CSS: template.CSS(css), CSP: csp}
+	return common{At: at.UTC(), CSS: template.CSS(css), CSP: csp()}
 }
 
 // trusted marks the timeline as HTML: it is made by timeline, which
@@ -90,15 +94,18 @@ func render(t *template.Template, data any) []byte {
 	return b.Bytes()
 }
 
-var funcs = template.FuncMap{
-	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"stamp":     stamp,
-	"minute":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-	"human":     human,
-	"class":     statusClass,
-	"status":    func(s verify.Status) string { return s.String() },
-	"base":      path.Base,
-	"authentic": authentic,
+// funcs are the templates' functions, made for each template parsed.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"stamp":     stamp,
+		"minute":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+		"human":     human,
+		"class":     statusClass,
+		"status":    func(s verify.Status) string { return s.String() },
+		"base":      path.Base,
+		"authentic": authentic,
+	}
 }
 
 const head = `<!DOCTYPE html>
@@ -116,7 +123,8 @@ const head = `<!DOCTYPE html>
 const defs = `{{define "when"}}{{if .IsZero}}<span aria-label="none">–</span>{{else}}<time datetime="{{iso .}}">{{stamp .}}</time>{{end}}{{end}}` +
 	`{{define "cell"}}{{if .IsZero}}<span aria-label="none">–</span>{{else}}<time datetime="{{iso .}}">{{minute .}}</time>{{end}}{{end}}`
 
-var indexTemplate = template.Must(template.New("index").Funcs(funcs).Parse(defs + head + `<title>Canary watch: {{len .Active}} watched canaries</title>
+var indexTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Funcs(funcs()).Parse(defs + head + `<title>Canary watch: {{len .Active}} watched canaries</title>
 <style>{{.CSS}}</style>
 </head>
 <body>
@@ -174,8 +182,10 @@ var indexTemplate = template.Must(template.New("index").Funcs(funcs).Parse(defs 
 </body>
 </html>
 `))
+})
 
-var targetTemplate = template.Must(template.New("target").Funcs(funcs).Parse(defs + head + `<title>{{.Name}}: {{.Label}} (canary watch)</title>
+var targetTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("target").Funcs(funcs()).Parse(defs + head + `<title>{{.Name}}: {{.Label}} (canary watch)</title>
 <style>{{.CSS}}</style>
 </head>
 <body>
@@ -280,3 +290,4 @@ var targetTemplate = template.Must(template.New("target").Funcs(funcs).Parse(def
 </body>
 </html>
 `))
+})

@@ -115,17 +115,28 @@ func lapses(canaries []*store.Canary, end time.Time) []lapse {
 	return out
 }
 
-// marked are the events the picture shows, by kind of mark; the others
-// (renewed, expiring, recovered, ...) are in the event list only.
-var marked = map[string]string{
-	"statement-removed":  "statement",
-	"statement-reworded": "statement",
-	"key-changed":        "key",
-	"replay":             "key",
-	"invalid":            "key",
-	"vanished":           "gone",
-	"unreachable":        "gone",
-	"expired":            "expired",
+// marked says whether the picture shows an event of type typ, and by
+// what kind of mark; the others (renewed, expiring, recovered, ...) are in
+// the event list only. A switch, not a map, so that nothing is built at
+// package init.
+func marked(typ string) (kind string, ok bool) {
+	switch typ {
+	case "statement-removed", "statement-reworded":
+		return "statement", true
+	case "key-changed", "replay", "invalid":
+		return "key", true
+	case "vanished", "unreachable":
+		return "gone", true
+	case "expired":
+		return "expired", true
+	}
+	return "", false
+}
+
+// markOf is the kind of mark of an event of type typ, "" for none.
+func markOf(typ string) string {
+	kind, _ := marked(typ)
+	return kind
 }
 
 // span is the time the picture covers: from the first canary issued (or
@@ -141,7 +152,7 @@ func span(canaries []*store.Canary, events []store.Event, end time.Time) (time.T
 		}
 	}
 	for _, e := range events {
-		if _, ok := marked[e.Type]; ok && e.At.Before(start) {
+		if _, ok := marked(e.Type); ok && e.At.Before(start) {
 			start = e.At
 		}
 	}
@@ -193,7 +204,7 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 	gaps := lapses(canaries, end)
 	var evs []store.Event
 	for _, e := range events {
-		if _, ok := marked[e.Type]; ok && !e.At.After(end) {
+		if _, ok := marked(e.Type); ok && !e.At.After(end) {
 			evs = append(evs, e)
 		}
 	}
@@ -293,10 +304,10 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 			j++
 		}
 		group := evs[i:j]
-		worst, kind := group[0].Status, marked[group[0].Type]
+		worst, kind := group[0].Status, markOf(group[0].Type)
 		for _, e := range group[1:] {
 			if rank(e.Status) > rank(worst) {
-				worst, kind = e.Status, marked[e.Type]
+				worst, kind = e.Status, markOf(e.Type)
 			}
 		}
 		var lines []string
