@@ -1,15 +1,26 @@
 // Package metrics exposes a watchdog's state to Prometheus: served over
 // HTTP by a long-running canary watch, or written in node_exporter's
 // textfile format by one run from cron.
+//
+// It writes the Prometheus text exposition format (version 0.0.4) itself
+// rather than through prometheus/client_golang: that library registers
+// its collectors and protobuf descriptors at package init, about 1 ms that
+// every canary process paid, `canary verify` included, for nine gauges and
+// counters that only the watchdog uses. metrics_test.go parses the output
+// with Prometheus's own parser.
 package metrics
 
 import (
+	"bytes"
+	"math"
 	"net/http"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/canarykit/canarykit/internal/atomicfile"
 )
 
 // A Target is one target's state after a round.
@@ -22,50 +33,132 @@ type Target struct {
 	Failed    bool // this check read no canary
 }
 
-// Metrics holds the gauges and counters of one watchdog.
-type Metrics struct {
-	reg         *prometheus.Registry
-	status      *prometheus.GaugeVec
-	expiry      *prometheus.GaugeVec
-	lastCheck   *prometheus.GaugeVec
-	failures    *prometheus.GaugeVec
-	fetchErrors *prometheus.CounterVec
-	deliveries  *prometheus.CounterVec
-	lastRound   prometheus.Gauge
-	roundSecs   prometheus.Gauge
-	targets     prometheus.Gauge
-
-	mu   sync.Mutex
-	seen map[[2]string]bool
+// A family is one metric: its name, help, type and samples by label set.
+type family struct {
+	name, help, typ string
+	labels          []string          // label names, in order
+	samples         map[string]sample // by the rendered label set
 }
 
-// New makes the metrics, in a registry of their own.
-func New() *Metrics {
-	labels := []string{"target", "target_id"}
-	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		status: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "canary_target_status",
-			Help: "Status of the target's canary at the last check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (could not check)."}, labels),
-		expiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "canary_target_expiry_seconds",
-			Help: "Seconds until the target's current canary expires; negative once it has expired. Absent when no expiry is known."}, labels),
-		lastCheck: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "canary_target_last_check_timestamp_seconds",
-			Help: "Unix time of the target's last check."}, labels),
-		failures: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "canary_target_consecutive_failures",
-			Help: "Checks in a row that could not read the target's canary (unreachable, vanished)."}, labels),
-		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "canary_target_fetch_errors_total",
-			Help: "Checks that could not read the target's canary, since this process started."}, labels),
-		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "canary_alert_delivery_failures_total",
-			Help: "Alert deliveries that failed, by channel, since this process started."}, []string{"channel"}),
-		lastRound: prometheus.NewGauge(prometheus.GaugeOpts{Name: "canary_watch_last_round_timestamp_seconds",
-			Help: "Unix time at which the last round of checks ended."}),
-		roundSecs: prometheus.NewGauge(prometheus.GaugeOpts{Name: "canary_watch_round_duration_seconds",
-			Help: "How long the last round of checks took."}),
-		targets: prometheus.NewGauge(prometheus.GaugeOpts{Name: "canary_watch_targets",
-			Help: "Targets checked in the last round."}),
-		seen: map[[2]string]bool{},
+type sample struct {
+	labels string // rendered: {a="x",b="y"}, or empty
+	value  float64
+}
+
+func newFamily(name, typ, help string, labels ...string) *family {
+	return &family{name: name, typ: typ, help: help, labels: labels, samples: map[string]sample{}}
+}
+
+func (f *family) key(values []string) string {
+	if len(f.labels) == 0 {
+		return ""
 	}
-	m.reg.MustRegister(m.status, m.expiry, m.lastCheck, m.failures, m.fetchErrors, m.deliveries, m.lastRound, m.roundSecs, m.targets)
-	return m
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, n := range f.labels {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(n)
+		b.WriteString(`="`)
+		b.WriteString(escapeLabel(values[i]))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func (f *family) set(v float64, values ...string) {
+	k := f.key(values)
+	f.samples[k] = sample{labels: k, value: v}
+}
+
+func (f *family) add(v float64, values ...string) {
+	k := f.key(values)
+	s := f.samples[k]
+	f.samples[k] = sample{labels: k, value: s.value + v}
+}
+
+func (f *family) reset() { clear(f.samples) }
+
+// write appends the family in the text format; a family with labels and
+// no sample is left out, as client_golang does.
+func (f *family) write(b *bytes.Buffer) {
+	if len(f.labels) > 0 && len(f.samples) == 0 {
+		return
+	}
+	b.WriteString("# HELP " + f.name + " " + escapeHelp(f.help) + "\n")
+	b.WriteString("# TYPE " + f.name + " " + f.typ + "\n")
+	keys := make([]string, 0, len(f.samples))
+	for k := range f.samples {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(f.name)
+		b.WriteString(k)
+		b.WriteByte(' ')
+		b.WriteString(formatValue(f.samples[k].value))
+		b.WriteByte('\n')
+	}
+}
+
+var (
+	labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+	helpEscaper  = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
+)
+
+func escapeLabel(s string) string { return labelEscaper.Replace(s) }
+func escapeHelp(s string) string  { return helpEscaper.Replace(s) }
+
+func formatValue(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case math.IsNaN(v):
+		return "NaN"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// Metrics holds the gauges and counters of one watchdog.
+type Metrics struct {
+	mu          sync.Mutex
+	status      *family
+	expiry      *family
+	lastCheck   *family
+	failures    *family
+	fetchErrors *family
+	deliveries  *family
+	lastRound   *family
+	roundSecs   *family
+	targets     *family
+}
+
+// New makes the metrics of one watchdog process.
+func New() *Metrics {
+	return &Metrics{
+		status: newFamily("canary_target_status", "gauge",
+			"Status of the target's canary at the last check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (could not check).", "target", "target_id"),
+		expiry: newFamily("canary_target_expiry_seconds", "gauge",
+			"Seconds until the target's current canary expires; negative once it has expired. Absent when no expiry is known.", "target", "target_id"),
+		lastCheck: newFamily("canary_target_last_check_timestamp_seconds", "gauge",
+			"Unix time of the target's last check.", "target", "target_id"),
+		failures: newFamily("canary_target_consecutive_failures", "gauge",
+			"Checks in a row that could not read the target's canary (unreachable, vanished).", "target", "target_id"),
+		fetchErrors: newFamily("canary_target_fetch_errors_total", "counter",
+			"Checks that could not read the target's canary, since this process started.", "target", "target_id"),
+		deliveries: newFamily("canary_alert_delivery_failures_total", "counter",
+			"Alert deliveries that failed, by channel, since this process started.", "channel"),
+		lastRound: newFamily("canary_watch_last_round_timestamp_seconds", "gauge",
+			"Unix time at which the last round of checks ended."),
+		roundSecs: newFamily("canary_watch_round_duration_seconds", "gauge",
+			"How long the last round of checks took."),
+		targets: newFamily("canary_watch_targets", "gauge",
+			"Targets checked in the last round."),
+	}
 }
 
 // Observe records a round. at is the time the canaries were judged at,
@@ -74,38 +167,70 @@ func (m *Metrics) Observe(targets []Target, at, end time.Time, took time.Duratio
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// Targets that left the watch list must not linger as if checked.
-	m.status.Reset()
-	m.expiry.Reset()
-	m.lastCheck.Reset()
-	m.failures.Reset()
+	m.status.reset()
+	m.expiry.reset()
+	m.lastCheck.reset()
+	m.failures.reset()
 	for _, t := range targets {
-		l := prometheus.Labels{"target": t.Name, "target_id": t.ID}
-		m.status.With(l).Set(float64(t.Status))
+		m.status.set(float64(t.Status), t.Name, t.ID)
 		if !t.Expires.IsZero() {
-			m.expiry.With(l).Set(t.Expires.Sub(at).Seconds())
+			m.expiry.set(t.Expires.Sub(at).Seconds(), t.Name, t.ID)
 		}
-		m.lastCheck.With(l).Set(float64(t.LastCheck.Unix()))
-		m.failures.With(l).Set(float64(t.Failures))
-		c := m.fetchErrors.With(l)
+		m.lastCheck.set(float64(t.LastCheck.Unix()), t.Name, t.ID)
+		m.failures.set(float64(t.Failures), t.Name, t.ID)
+		// A counter is there from the first check on, at 0 until the
+		// first failure, so that rate() sees the first increase.
+		var inc float64
 		if t.Failed {
-			c.Inc()
+			inc = 1
 		}
+		m.fetchErrors.add(inc, t.Name, t.ID)
 	}
 	for _, ch := range failedChannels {
-		m.deliveries.WithLabelValues(ch).Inc()
+		m.deliveries.add(1, ch)
 	}
-	m.lastRound.Set(float64(end.Unix()))
-	m.roundSecs.Set(took.Seconds())
-	m.targets.Set(float64(len(targets)))
+	m.lastRound.set(float64(end.Unix()))
+	m.roundSecs.set(took.Seconds())
+	m.targets.set(float64(len(targets)))
 }
+
+// text is the metrics in the text exposition format, families sorted by
+// name as Prometheus's own encoder writes them.
+func (m *Metrics) text() []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fams := []*family{m.status, m.expiry, m.lastCheck, m.failures, m.fetchErrors, m.deliveries, m.lastRound, m.roundSecs, m.targets}
+	sort.Slice(fams, func(i, j int) bool { return fams[i].name < fams[j].name })
+	var b bytes.Buffer
+	for _, f := range fams {
+		f.write(&b)
+	}
+	return b.Bytes()
+}
+
+// contentType is the text exposition format's.
+const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
 // Handler serves the metrics.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		body := m.text()
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		if r.Method == http.MethodGet {
+			w.Write(body)
+		}
+	})
 }
 
 // WriteFile writes the metrics in the textfile format node_exporter's
-// textfile collector reads; the file is replaced atomically.
+// textfile collector reads; the file is replaced atomically, so the
+// collector never reads half of it.
 func (m *Metrics) WriteFile(path string) error {
-	return prometheus.WriteToTextfile(path, m.reg)
+	return atomicfile.Write(path, m.text(), 0o644)
 }
