@@ -604,6 +604,7 @@ func TestJSON(t *testing.T) {
 	for k, id := range map[Kind]string{
 		Definition: "https://canarykit.github.io/schema/definition.schema.json",
 		Canary:     "https://canarykit.github.io/schema/canary.schema.json",
+		Watch:      "https://canarykit.github.io/schema/watch.schema.json",
 	} {
 		raw := JSON(k)
 		var doc map[string]any
@@ -625,7 +626,8 @@ func TestJSON(t *testing.T) {
 }
 
 // checkSchemaNode enforces the house rules for editors: every object is
-// closed and every property carries a title and a description.
+// closed, and every property and every $defs entry carries a title and a
+// description.
 func checkSchemaNode(t *testing.T, where string, node map[string]any) {
 	t.Helper()
 	if node["type"] == "object" && node["additionalProperties"] != false {
@@ -648,7 +650,13 @@ func checkSchemaNode(t *testing.T, where string, node map[string]any) {
 	}
 	if defs, ok := node["$defs"].(map[string]any); ok {
 		for name, d := range defs {
-			checkSchemaNode(t, where+"/$defs/"+name, d.(map[string]any))
+			dm := d.(map[string]any)
+			for _, key := range []string{"title", "description"} {
+				if s, _ := dm[key].(string); s == "" {
+					t.Errorf("%s/$defs/%s: no %s", where, name, key)
+				}
+			}
+			checkSchemaNode(t, where+"/$defs/"+name, dm)
 		}
 	}
 }

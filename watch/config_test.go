@@ -1,9 +1,12 @@
 package watch
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/internal/corpustest"
 )
 
 const goodList = `# yaml-language-server: $schema=https://canarykit.github.io/schema/watch.schema.json
@@ -97,6 +100,30 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
+// moreLists are valid watch lists using the fields goodList leaves out,
+// for the fuzz seeds.
+var moreLists = []string{
+	`defaults: {keys: ["wkd:canary@example.org"], vks: https://keys.example.org, threshold: 1, max_age: 100d, timeout: 1m, max_bytes: 64KiB}
+alerts:
+  webhooks: [{name: hook, url: https://hooks.example.org/c, timeout: 5s}]
+  email: [{name: mail, server: 127.0.0.1:25, tls: none, from: a@example.org, to: [b@example.org, c@example.org], timeout: 10s}]
+  commands: [{run: [logger, -t, canary], timeout: 3s}]
+targets:
+  - {name: a, url: "https://example.org/canary.txt", sigs: [a.sig, "https://example.org/canary.txt.sig"]}
+  - {name: b, file: /srv/canary.txt, cadence: 30d, grace: 2d, warn_before: 1d, unreachable_after: 5, unreachable_for: 2h}
+`,
+	"---\n# comment\ntargets:\n  - name: x\n    url: http://exampleonionxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/canary.txt\n" +
+		"    keys: [\"F70D 56C5 8248 D1DD 19D3  9559 C9A3 B839 94E1 8046\"]\n    proxy: socks5://127.0.0.1:9050\n",
+}
+
+func TestMoreLists(t *testing.T) {
+	for i, list := range moreLists {
+		if _, err := ParseConfig("w.yaml", "/d", []byte(list)); err != nil {
+			t.Errorf("moreLists[%d]: %v", i, err)
+		}
+	}
+}
+
 // FuzzParseConfig: any input gives a config or an error, never a panic,
 // and a config it accepts is complete.
 func FuzzParseConfig(f *testing.F) {
@@ -104,6 +131,15 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("targets:\n  - {name: a, url: https://x/y, keys: [k]}\n"))
 	f.Add([]byte("defaults: {cadence: 1w3d}\ntargets: [{name: a, file: f, keys: [k], sigs: [s]}]\n"))
 	f.Add([]byte("alerts: {reminder: 0s}\ntargets: [{name: a, file: f, keys: [k]}]"))
+	for _, list := range moreLists {
+		f.Add([]byte(list))
+	}
+	if example, err := os.ReadFile("../docs/examples/watch.yaml"); err == nil {
+		f.Add(example)
+	}
+	// Real canaries and keys from the shared corpus: not watch lists, but
+	// real-world YAML-ish text the parser must reject cleanly.
+	corpustest.Seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig("w.yaml", "/d", data)
 		if err != nil {
