@@ -810,3 +810,28 @@ func logResult(t *testing.T, r *Result) {
 	}
 	t.Log(b.String())
 }
+
+// TestPrimaryUIDIsStable: the Kicksecure key has two user IDs certified in
+// the same second, neither marked primary. go-crypto breaks that tie by
+// map order, so the signer's name changed from run to run; ours must not.
+func TestPrimaryUIDIsStable(t *testing.T) {
+	dir := corpusDir(t)
+	data, err := os.ReadFile(filepath.Join(dir, "kicksecure", "keys", "derivative.asc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 40 {
+		el, err := canary.ReadKeys(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[primaryUID(el[0])] = true
+	}
+	if len(seen) != 1 {
+		t.Fatalf("the key was named %d ways: %v", len(seen), seen)
+	}
+	if !seen["Patrick Schleizer <adrelanos@riseup.net>"] {
+		t.Errorf("named %v, want the first of the tied user IDs in byte order", seen)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sort"
 	"time"
 
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
@@ -315,14 +316,34 @@ func subRevoked(s *openpgp.Subkey, t time.Time) bool {
 	return s.Revoked(sig, t)
 }
 
+// primaryUID names a key by its primary user ID: the one its valid
+// self-signatures mark primary, else the newest; ties go to the first name
+// in byte order. go-crypto's PrimaryIdentity breaks ties by map order, so
+// a key with two user IDs certified in the same second (Kicksecure's) was
+// named differently from one run to the next.
 func primaryUID(e *openpgp.Entity) string {
-	if _, id := e.PrimaryIdentity(time.Time{}, nil); id != nil {
-		return id.Name
-	}
+	names := make([]string, 0, len(e.Identities))
 	for name := range e.Identities {
-		return name
+		names = append(names, name)
 	}
-	return ""
+	sort.Strings(names)
+	best, bestPrimary := "", false
+	var bestTime int64
+	for _, name := range names {
+		sig, err := e.Identities[name].Verify(time.Time{}, nil)
+		if err != nil {
+			continue
+		}
+		primary := sig.IsPrimaryId != nil && *sig.IsPrimaryId
+		t := sig.CreationTime.Unix()
+		if best == "" || (primary && !bestPrimary) || (primary == bestPrimary && t > bestTime) {
+			best, bestPrimary, bestTime = name, primary, t
+		}
+	}
+	if best == "" && len(names) > 0 {
+		return names[0]
+	}
+	return best
 }
 
 func signerName(s Signature) string {
