@@ -287,3 +287,26 @@ func readLimited(path string, max int64) ([]byte, error) {
 // ReadFile reads a canary or key file (or "-" for standard input) with the
 // size bound that protects the verifier.
 func ReadFile(path string) ([]byte, error) { return readLimited(path, MaxCanaryBytes) }
+
+// CloneKeys returns a copy of keys that shares no memory with them.
+// go-crypto caches whether each self-signature is valid inside the
+// entity, the first time a check needs it; two goroutines verifying with
+// one entity would race on that cache. Each goroutine gets its own copy
+// instead: written out and read back, which keeps every packet that
+// verification reads (keys, user IDs, subkeys, all their signatures).
+func CloneKeys(keys openpgp.EntityList) (openpgp.EntityList, error) {
+	var buf bytes.Buffer
+	out := make(openpgp.EntityList, 0, len(keys))
+	for _, e := range keys {
+		buf.Reset()
+		if err := e.Serialize(&buf); err != nil {
+			return nil, fmt.Errorf("cannot copy key %s: %v", Fingerprint(e.PrimaryKey.Fingerprint), err)
+		}
+		el, err := openpgp.ReadKeyRing(bytes.NewReader(buf.Bytes()))
+		if err != nil || len(el) != 1 {
+			return nil, fmt.Errorf("cannot copy key %s: %v", Fingerprint(e.PrimaryKey.Fingerprint), err)
+		}
+		out = append(out, el[0])
+	}
+	return out, nil
+}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +27,7 @@ type verifyFlags struct {
 	warnBefore string
 	maxAge     string
 	format     string
+	jobs       int
 	pin        bool   // trust.go: pin the signers on first use
 	vks        string // key server for vks: keys and bare fingerprints
 
@@ -102,6 +105,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	addFreshnessFlags(fl, &f.fresh)
 	fl.StringVar(&f.maxAge, "max-age", "", "for canaries that state no expiry (free text): stale this long after issue, e.g. 90d")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
+	fl.IntVarP(&f.jobs, "jobs", "j", 0, "with several SOURCEs: how many to check at once (default: one per CPU); verdicts are printed in order")
 	return cmd
 }
 
@@ -222,13 +226,24 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 	default:
 		base, bad = verifyBase(ios, f)
 	}
-	for _, src := range sources {
-		var r *verify.Result
-		if bad != nil {
-			c := *bad
-			r = &c
-		} else {
-			r = verifyOne(ios, src, f, base)
+	if bad == nil {
+		// A URL SOURCE shares one fetcher, made before the workers start.
+		for _, src := range sources {
+			if isURL(src) {
+				if _, err := f.web.get(); err != nil {
+					bad = verify.Unchecked("arguments", err)
+				}
+				break
+			}
+		}
+	}
+	verdict, stop := verifyParallel(ios, sources, f, base, bad)
+	defer stop()
+	for i, src := range sources {
+		r := verdict(i)
+		if bad == nil {
+			// In SOURCE order, in this goroutine: the trust store is
+			// read and written one canary at a time, as in a serial run.
 			checkPin(ios, r, src, f)
 		}
 		if r.Source == nil {
@@ -247,4 +262,69 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 		return exitError{int(worst)}
 	}
 	return nil
+}
+
+// verifyParallel judges the SOURCEs on up to --jobs goroutines. verdict(i)
+// waits for the verdict of SOURCE i; they must be taken in order, and
+// stop must be called when done. Workers run at most a few SOURCEs ahead
+// of the verdict taken, so that memory stays flat however many there are.
+// Each worker has its own copy of the keys (canary.CloneKeys): go-crypto
+// caches self-signature checks inside them.
+func verifyParallel(ios *streams, sources []string, f *verifyFlags, base verify.Options, bad *verify.Result) (verdict func(int) *verify.Result, stop func()) {
+	if bad != nil {
+		return func(int) *verify.Result { c := *bad; return &c }, func() {}
+	}
+	jobs := f.jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	jobs = min(jobs, len(sources))
+	if jobs < 2 {
+		return func(i int) *verify.Result { return verifyOne(ios, sources[i], f, base) }, func() {}
+	}
+	keys := []verify.Options{base}
+	for len(keys) < jobs {
+		el, err := canary.CloneKeys(base.Keys)
+		if err != nil {
+			break // not expected (the keys were just read): fewer workers
+		}
+		o := base
+		o.Keys = el
+		keys = append(keys, o)
+	}
+	out := make([]chan *verify.Result, len(sources))
+	for i := range out {
+		out[i] = make(chan *verify.Result, 1)
+	}
+	done := make(chan struct{})
+	next := make(chan int)
+	window := make(chan struct{}, 4*len(keys))
+	go func() {
+		defer close(next)
+		for i := range sources {
+			select {
+			case window <- struct{}{}:
+			case <-done:
+				return
+			}
+			select {
+			case next <- i:
+			case <-done:
+				return
+			}
+		}
+	}()
+	for _, opts := range keys {
+		go func() {
+			for i := range next {
+				out[i] <- verifyOne(ios, sources[i], f, opts)
+			}
+		}()
+	}
+	verdict = func(i int) *verify.Result {
+		r := <-out[i]
+		<-window
+		return r
+	}
+	return verdict, sync.OnceFunc(func() { close(done) })
 }
