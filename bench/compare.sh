@@ -35,6 +35,7 @@ echo "sqv:     $(sqv --version)"
 CGO_ENABLED=0 go build -trimpath -o "$work/bin/canary" ./cmd/canary
 go build -trimpath -o "$work/bin/canary-cgo" ./cmd/canary
 CGO_ENABLED=0 go build -trimpath -o "$work/bin/floor" ./bench/floor
+CGO_ENABLED=0 go build -trimpath -o "$work/bin/depfloor" ./bench/depfloor
 go build -o "$work/bin/run" ./bench/run
 go run ./bench/gen -out "$work/fix" -n 1000
 bin="$work/bin"
@@ -67,16 +68,18 @@ for alg in ed25519 rsa4096; do
 		gpgv               | gpgv --keyring $f/pub.gpg $f/c/0001.txt
 		sqv                | sqv --keyring $f/pub.gpg $f/sqv/0001.sig $f/sqv/0001.body
 		go-crypto start-up | $bin/floor
+		modules start-up   | $bin/depfloor
 	EOF
-	run "$work/spec-one" "$rounds" "canary verify/gpg --verify,canary verify/gpgv,canary verify/sqv,canary-cgo verify/sqv,canary verify/go-crypto start-up"
+	run "$work/spec-one" "$rounds" "canary verify/gpg --verify,canary verify/gpgv,canary verify/sqv,canary-cgo verify/sqv,canary verify/go-crypto start-up,modules start-up/gpg --verify,modules start-up/sqv,canary verify/modules start-up"
 
 	echo
 	echo "== 1000 canaries ($alg) in one process: canary verify against the go-crypto floor (decode and verify only, keys parsed once)"
 	cat >"$work/spec-many" <<-EOF
-		canary verify x1000 | $bin/canary verify --key $f/pub.asc --format json @$f/list
-		go-crypto x1000     | $bin/floor -key $f/pub.asc @$f/list
+		canary verify x1000    | $bin/canary verify --key $f/pub.asc --format json @$f/list
+		canary verify x1000 -j1 | $bin/canary verify --key $f/pub.asc --format json --jobs 1 @$f/list
+		go-crypto x1000        | $bin/floor -key $f/pub.asc @$f/list
 	EOF
-	run "$work/spec-many" $(( rounds / 3 )) "canary verify x1000/go-crypto x1000"
+	run "$work/spec-many" $(( rounds / 3 )) "canary verify x1000/go-crypto x1000,canary verify x1000 -j1/go-crypto x1000"
 
 	echo
 	echo "== 1000 canaries ($alg) in one process: gpg --multifile --verify against canary verify"
