@@ -211,15 +211,19 @@ func CheckMainChain(ctx context.Context, client *http.Client, base string, p *Pr
 	if err != nil {
 		return err
 	}
+	// An answer without in_best_chain (null, {}, an error object) says
+	// nothing about the block: it must not count as "not in the chain".
 	var st struct {
-		InBestChain bool    `json:"in_best_chain"`
+		InBestChain *bool   `json:"in_best_chain"`
 		Height      *uint64 `json:"height"`
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
-		return fmt.Errorf("%s: not a block status: %v", url, err)
+		return fmt.Errorf("%s: not a block status: %s", url, clipErr(err))
 	}
 	switch {
-	case !st.InBestChain:
+	case st.InBestChain == nil:
+		return fmt.Errorf("%s: not a block status: it has no in_best_chain", url)
+	case !*st.InBestChain:
 		return fmt.Errorf("%w: %s says block %s is not in its best chain", ErrNotInMainChain, base, h.Hash())
 	case st.Height != nil && *st.Height != p.Height:
 		return fmt.Errorf("%w: block %s is at height %d, not %d as the canary says", ErrNotInMainChain, h.Hash(), *st.Height, p.Height)

@@ -127,7 +127,7 @@ func fetchDrand(ctx context.Context, client *http.Client, base string) (*Proof, 
 	}
 	var b drandBeacon
 	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, fmt.Errorf("%s: not a drand beacon: %v", url, err)
+		return nil, fmt.Errorf("%s: not a drand beacon: %s", url, clipErr(err))
 	}
 	if b.Round == 0 || b.Round > maxRound {
 		return nil, fmt.Errorf("%s: round %d is out of range", url, b.Round)
@@ -145,4 +145,14 @@ func fetchDrand(ctx context.Context, client *http.Client, base string) (*Proof, 
 		}
 	}
 	return &Proof{Kind: Drand, Chain: c.name, Round: b.Round, Time: c.RoundTime(b.Round), Signature: sig}, nil
+}
+
+// clipErr bounds an error about a server's answer: encoding/json repeats a
+// number that does not fit its field whole, however long.
+func clipErr(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return strings.ToValidUTF8(s, "?")
 }
