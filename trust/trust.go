@@ -112,6 +112,10 @@ func load(path string) (map[string]Entry, error) {
 		return nil, fmt.Errorf("cannot read the trust store: %v", err)
 	}
 	damaged := func(why string) error {
+		// why may quote the file (a fingerprint, a key): keep it short.
+		if len(why) > 200 {
+			why = strings.ToValidUTF8(why[:197], "") + "..."
+		}
 		return fmt.Errorf("trust store %s is damaged (%s); it holds the keys you pinned, so it is never reset automatically: repair it, or move it away to start over (every source is then pinned again on first use)", path, why)
 	}
 	// The version first, so that a newer store is not called damaged.
@@ -141,8 +145,11 @@ func load(path string) (map[string]Entry, error) {
 			}
 		}
 		if _, dup := entries[e.Source]; dup {
-			return nil, damaged(fmt.Sprintf("%s is listed twice", e.Source))
+			return nil, damaged(fmt.Sprintf("%q is listed twice", e.Source))
 		}
+		// Check compares the upper-case form: a hand-written lower-case
+		// fingerprint must not make the pinned key look changed.
+		e.Fingerprints = normAll(e.Fingerprints)
 		entries[e.Source] = e
 	}
 	return entries, nil
