@@ -661,6 +661,8 @@ func rootCause(err error) error {
 	}
 }
 
+// parseRetryAfter reads a Retry-After header, seconds or an HTTP date, as
+// a wait from now between 0 (none, or not understood) and maxRetryAfter.
 func parseRetryAfter(s string) time.Duration {
 	if s == "" {
 		return 0
@@ -669,7 +671,7 @@ func parseRetryAfter(s string) time.Duration {
 		return time.Duration(min(n, int(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(s); err == nil {
-		return time.Until(t)
+		return min(max(time.Until(t), 0), maxRetryAfter)
 	}
 	return 0
 }
