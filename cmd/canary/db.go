@@ -17,13 +17,7 @@ func newDBCmd(ios *streams) *cobra.Command {
 		Short: "Check or back up canary watch's history database",
 	}
 	cmd.PersistentFlags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
-	open := func() (*store.DB, error) {
-		path, err := watchDBPath(ios, dbFlag)
-		if err != nil {
-			return nil, err
-		}
-		return store.OpenExisting(context.Background(), path)
-	}
+	open := func() (*store.DB, error) { return openWatchDB(context.Background(), ios, dbFlag) }
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Check the history database for damage",

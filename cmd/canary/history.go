@@ -36,12 +36,8 @@ is never shown as the new one's.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			path, err := watchDBPath(ios, dbFlag)
-			if err != nil {
-				return err
-			}
 			ctx := context.Background()
-			db, err := store.OpenExisting(ctx, path)
+			db, err := openWatchDB(ctx, ios, dbFlag)
 			if err != nil {
 				return err
 			}
@@ -185,12 +181,8 @@ replaced.`,
   canary archive export canary-archive --target example-org`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := watchDBPath(ios, dbFlag)
-			if err != nil {
-				return err
-			}
 			ctx := context.Background()
-			db, err := store.OpenExisting(ctx, path)
+			db, err := openWatchDB(ctx, ios, dbFlag)
 			if err != nil {
 				return err
 			}

@@ -100,6 +100,16 @@ func watchDBPath(ios *streams, flag string) (string, error) {
 	return store.DefaultPath(ios.Getenv)
 }
 
+// openWatchDB opens the history a watchdog already wrote (--db, else the
+// default), for the commands that read or amend it.
+func openWatchDB(ctx context.Context, ios *streams, flag string) (*store.DB, error) {
+	path, err := watchDBPath(ios, flag)
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenExisting(ctx, path)
+}
+
 func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -239,12 +249,8 @@ CRITICAL. The acceptance is recorded as an event in the history.`,
 		Example: `  canary watch accept example-org --note "new key confirmed by phone with Alice"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := watchDBPath(ios, dbFlag)
-			if err != nil {
-				return err
-			}
 			ctx := context.Background()
-			db, err := store.OpenExisting(ctx, path)
+			db, err := openWatchDB(ctx, ios, dbFlag)
 			if err != nil {
 				return err
 			}
