@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
@@ -74,11 +76,17 @@ func (o Options) withDefaults() Options {
 // fetched from the VKS server, which cannot serve a different key unnoticed
 // because the fetched key must have that fingerprint.
 //
+// A key is what its fingerprint says (binding.go): a key fetched with
+// vks: or wkd: keeps only the subkeys its primary key validly binds, and a
+// subkey's fingerprint names a key only if that key binds it as a signing
+// subkey with the subkey's own back-signature, so that a key holding a
+// copy of someone else's subkey is never taken for theirs.
+//
 // No specs means no keys and no error. A file whose name looks like a
 // fingerprint or starts with wkd: or vks: can be given as ./NAME.
 func Resolve(ctx context.Context, specs []string, opts Options) (openpgp.EntityList, error) {
 	o := opts.withDefaults()
-	var all openpgp.EntityList
+	var all, fetched openpgp.EntityList
 	var want []string
 	sources := 0
 	for _, spec := range specs {
@@ -87,12 +95,14 @@ func Resolve(ctx context.Context, specs []string, opts Options) (openpgp.EntityL
 		switch {
 		case strings.HasPrefix(spec, "wkd:"):
 			el, err = o.wkd(ctx, strings.TrimPrefix(spec, "wkd:"))
+			fetched = append(fetched, el...)
 		case strings.HasPrefix(spec, "vks:"):
 			fp, ok := parseFingerprint(strings.TrimPrefix(spec, "vks:"))
 			if !ok {
 				return nil, fmt.Errorf("%s: give the full fingerprint after vks: (40 or 64 hex digits, as `gpg --fingerprint` prints it)", spec)
 			}
 			el, err = o.vks(ctx, fp)
+			fetched = append(fetched, el...)
 		default:
 			if fp, ok := parseFingerprint(spec); ok {
 				want = append(want, fp)
@@ -106,24 +116,37 @@ func Resolve(ctx context.Context, specs []string, opts Options) (openpgp.EntityL
 		sources++
 		all = append(all, el...)
 	}
-	if len(want) == 0 {
-		return all, nil
-	}
-	if sources == 0 {
+	if len(want) > 0 && sources == 0 {
 		for _, fp := range want {
 			el, err := o.vks(ctx, fp)
 			if err != nil {
 				return nil, err
 			}
 			all = append(all, el...)
+			fetched = append(fetched, el...)
 		}
 	}
-	return restrict(all, want)
+	kept := all
+	if len(want) > 0 {
+		var err error
+		if kept, err = restrict(all, want); err != nil {
+			return nil, err
+		}
+	}
+	// A key from the network holds only the subkeys it validly binds
+	// (binding.go); restrict has seen the unbound ones first, to say why
+	// one of them does not satisfy a fingerprint.
+	for _, e := range fetched {
+		dropUnbound(e)
+	}
+	return kept, nil
 }
 
 // restrict keeps the keys whose primary fingerprint is wanted, and fails
 // unless every wanted fingerprint was found: the reader named that key, so
-// its absence is a reason to stop, not to carry on with the others.
+// its absence is a reason to stop, not to carry on with the others. A
+// subkey fingerprint never matches: the message then names the key that
+// proves that subkey its own (binding.go), never a key holding a copy.
 func restrict(all openpgp.EntityList, want []string) (openpgp.EntityList, error) {
 	var kept openpgp.EntityList
 	for _, e := range all {
@@ -145,18 +168,24 @@ func restrict(all openpgp.EntityList, want []string) (openpgp.EntityList, error)
 		if found {
 			continue
 		}
+		// A subkey's fingerprint is refused, pointing at the primary key
+		// to name instead; but only a key that proves the subkey its own
+		// is named, never one that merely holds a copy of it.
+		var ignored []string
 		for _, e := range all {
-			for _, sk := range e.Subkeys {
-				if canary.Fingerprint(sk.PublicKey.Fingerprint) == fp {
-					return nil, fmt.Errorf("fingerprint %s is a subkey of %s; give the primary key's fingerprint", fp, describe(e))
-				}
+			ok, why := claims(e, fp)
+			if ok {
+				return nil, fmt.Errorf("fingerprint %s is a subkey of %s; give the primary key's fingerprint", fp, describe(e))
+			}
+			if why != "" {
+				ignored = append(ignored, fmt.Sprintf("; key %s holds a subkey with this fingerprint but does not prove it is its own (%s), so it was ignored", describe(e), why))
 			}
 		}
 		var have []string
 		for _, e := range all {
 			have = append(have, describe(e))
 		}
-		return nil, fmt.Errorf("no key given matches fingerprint %s (the keys given are %s); the key may have been replaced: check the fingerprint with the publisher", fp, strings.Join(have, ", "))
+		return nil, fmt.Errorf("no key given matches fingerprint %s (the keys given are %s)%s; the key may have been replaced: check the fingerprint with the publisher", fp, strings.Join(have, ", "), strings.Join(ignored, ""))
 	}
 	return kept, nil
 }
@@ -196,7 +225,13 @@ func readFile(path string) (openpgp.EntityList, error) {
 func describe(e *openpgp.Entity) string {
 	fp := canary.Fingerprint(e.PrimaryKey.Fingerprint)
 	if _, id := e.PrimaryIdentity(time.Time{}, nil); id != nil {
-		return id.Name + " (" + fp + ")"
+		name := id.Name
+		if strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			// A user ID is the key maker's text: a line break in it would
+			// forge a second line in a one-line message.
+			name = strconv.Quote(name)
+		}
+		return name + " (" + fp + ")"
 	}
 	return fp
 }

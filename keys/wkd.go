@@ -23,7 +23,8 @@ import (
 // directory. Any other answer (a 403, a key without the address) is final,
 // since that host is the one the domain chose to answer for it.
 // Only keys with a valid user ID for exactly addr are kept: a directory
-// that serves someone else's key for the address must not pass.
+// that serves someone else's key for the address must not pass. Resolve
+// then drops the subkeys each key does not validly bind (binding.go).
 func (o Options) wkd(ctx context.Context, addr string) (openpgp.EntityList, error) {
 	spec := "wkd:" + addr
 	local, domain, err := splitAddress(addr)
