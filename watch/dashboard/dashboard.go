@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/internal/atomicfile"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/store"
 )
@@ -274,10 +273,16 @@ func content(c *store.Canary, detached bool) (issuer string, statements []canary
 // not there yet. A canary file already there is kept: canaries never
 // change, and one with other content is an error, as for export.
 //
+// A file is written under a hidden temporary name and renamed into place
+// (writeFile); the temporary files a write killed half-way left are
+// removed by the next (cleanStale).
+//
 // Targets are written by a few workers at once: writing a file safely
 // costs a disk sync, and ten thousand of them one after the other would
 // take longer than the round of checks.
 func Write(ctx context.Context, db *store.DB, dir string, at time.Time) error {
+	writing.Lock()
+	defer writing.Unlock()
 	list, err := db.Overviews(ctx, "")
 	if err != nil {
 		return fmt.Errorf("cannot read the history: %v", err)
@@ -287,6 +292,9 @@ func Write(ctx context.Context, db *store.DB, dir string, at time.Time) error {
 			return err
 		}
 	}
+	now := time.Now()
+	cleanStale(dir, now)
+	cleanStale(filepath.Join(dir, "targets"), now)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	work := make(chan store.Overview)
@@ -315,7 +323,7 @@ feed:
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, "index.html"), index(list, at), 0o644)
+	return writeFile(filepath.Join(dir, "index.html"), index(list, at))
 }
 
 const writers = 4
@@ -325,10 +333,12 @@ func writeTarget(ctx context.Context, db *store.DB, dir string, o store.Overview
 	if err != nil {
 		return fmt.Errorf("cannot read the history of %s: %v", o.Name, err)
 	}
-	if err := d.archive(ctx, db, filepath.Join(dir, "archive", archiveDir(o.Target))); err != nil {
+	sub := filepath.Join(dir, "archive", archiveDir(o.Target))
+	cleanStale(sub, time.Now()) // this worker's alone: no other writes there
+	if err := d.archive(ctx, db, sub); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, "targets", o.ID+".html"), d.page(at), 0o644)
+	return writeFile(filepath.Join(dir, "targets", o.ID+".html"), d.page(at))
 }
 
 // archive writes the canaries not yet in sub. A canary's signatures and
@@ -384,7 +394,7 @@ func put(file string, data []byte) error {
 	case !os.IsNotExist(err):
 		return err
 	}
-	return atomicfile.Write(file, data, 0o644)
+	return writeFile(file, data)
 }
 
 // archiveFile returns the file of a target's archive named name

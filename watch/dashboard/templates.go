@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +96,11 @@ func render(t *template.Template, data any) []byte {
 }
 
 // funcs are the templates' functions, made for each template parsed.
+// Every piece of text that comes from a canary, a key or a fetched page
+// (names, summaries, statements, the signed text, signers, messages) goes
+// through display or lines, verify.Display: html/template escapes markup,
+// but would write a direction override, a terminal escape or a byte that
+// is not UTF-8 as it is.
 func funcs() template.FuncMap {
 	return template.FuncMap{
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -105,7 +111,19 @@ func funcs() template.FuncMap {
 		"status":    func(s verify.Status) string { return s.String() },
 		"base":      path.Base,
 		"authentic": authentic,
+		"display":   verify.Display,
+		"lines":     displayLines,
 	}
+}
+
+// displayLines is verify.Display for a text of many lines, as WriteText
+// writes the signed text: each line escaped, the line breaks kept.
+func displayLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = verify.Display(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 const head = `<!DOCTYPE html>
@@ -143,7 +161,7 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 <thead><tr><th scope="col">Target</th><th scope="col">Status</th><th scope="col">Issued</th><th scope="col">Expires</th><th scope="col">Last change</th><th scope="col">Last check</th></tr></thead>
 <tbody>
 {{range .Active}}<tr>
-<th scope="row"><a href="{{.Page}}">{{.Name}}</a></th>
+<th scope="row"><a href="{{.Page}}">{{display .Name}}</a></th>
 <td><span class="st {{.Class}}">{{.Label}}</span></td>
 <td>{{with .Current}}{{template "cell" .Issued}}{{else}}–{{end}}</td>
 <td>{{with .Current}}{{template "cell" .Expires}}{{else}}–{{end}}</td>
@@ -159,7 +177,7 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 <section aria-labelledby="look">
 <h2 id="look">Needs a look</h2>
 <ul>
-{{range .}}<li><a href="{{.Page}}">{{.Name}}</a> <span class="st {{.Class}}">{{.Label}}</span>: {{.Summary}}</li>
+{{range .}}<li><a href="{{.Page}}">{{display .Name}}</a> <span class="st {{.Class}}">{{.Label}}</span>: {{display .Summary}}</li>
 {{end}}</ul>
 </section>
 {{end}}
@@ -170,7 +188,7 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 <caption>Targets no longer watched at their old location; their history is kept (times in UTC)</caption>
 <thead><tr><th scope="col">Target</th><th scope="col">Location</th><th scope="col">Retired</th></tr></thead>
 <tbody>
-{{range .}}<tr><th scope="row"><a href="{{.Page}}">{{.Name}}</a></th><td class="msg">{{.Location}}</td><td>{{template "cell" .Retired}}</td></tr>
+{{range .}}<tr><th scope="row"><a href="{{.Page}}">{{display .Name}}</a></th><td class="msg">{{display .Location}}</td><td>{{template "cell" .Retired}}</td></tr>
 {{end}}</tbody>
 </table></div>
 </section>
@@ -185,21 +203,21 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 })
 
 var targetTemplate = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("target").Funcs(funcs()).Parse(defs + head + `<title>{{.Name}}: {{.Label}} (canary watch)</title>
+	return template.Must(template.New("target").Funcs(funcs()).Parse(defs + head + `<title>{{display .Name}}: {{.Label}} (canary watch)</title>
 <style>{{.CSS}}</style>
 </head>
 <body>
 <a class="skip" href="#timeline">Skip to the timeline</a>
 <header>
 <p class="muted"><a href="../index.html">All watched canaries</a></p>
-<h1>{{.Name}}</h1>
-<p><span class="st {{.Class}}">{{.Label}}</span>{{with .Summary}}: {{.}}{{end}}</p>
+<h1>{{display .Name}}</h1>
+<p><span class="st {{.Class}}">{{.Label}}</span>{{with .Summary}}: {{display .}}{{end}}</p>
 </header>
 <main>
 <section aria-labelledby="state">
 <h2 id="state">State</h2>
 <dl>
-<dt>Location</dt><dd>{{if .Link}}<a href="{{.Link}}" rel="noopener noreferrer">{{.Location}}</a>{{else}}{{.Location}}{{end}}</dd>
+<dt>Location</dt><dd>{{if .Link}}<a href="{{.Link}}" rel="noopener noreferrer">{{display .Location}}</a>{{else}}{{display .Location}}{{end}}</dd>
 <dt>Status</dt><dd><span class="st {{.Class}}">{{.Label}}</span>{{if .Soft}} (reported: {{status .Status}}; {{.Failures}} failed check(s) in a row){{end}}</dd>
 <dt>Last check</dt><dd>{{template "when" .LastCheck}}</dd>
 <dt>Last change</dt><dd>{{template "when" .LastChange}}</dd>
@@ -215,20 +233,20 @@ var targetTemplate = sync.OnceValue(func() *template.Template {
 {{if not (authentic .)}}<p class="notice"><strong>This canary has no good signature by the keys of the watch list</strong>: it is not known to come from the publisher. Its text is shown as it was served.</p>
 {{else if not .Good}}<p class="notice"><strong>This canary was {{status .Status}} when first seen</strong> and was not accepted since: see the events below (a statement removed or reworded, a new key, a replay).</p>{{end}}
 <dl>
-<dt>Canary</dt><dd>{{if eq .Kind "canarykit"}}serial {{.Serial}}{{else}}{{.Kind}}{{end}}, <a href="{{$.CurrentFile}}">file {{printf "%06d" $.CurrentN}}.txt</a></dd>
-{{with $.Issuer}}<dt>Issuer</dt><dd>{{.}}</dd>{{end}}
+<dt>Canary</dt><dd>{{if eq .Kind "canarykit"}}serial {{.Serial}}{{else}}{{display .Kind}}{{end}}, <a href="{{$.CurrentFile}}">file {{printf "%06d" $.CurrentN}}.txt</a></dd>
+{{with $.Issuer}}<dt>Issuer</dt><dd>{{display .}}</dd>{{end}}
 <dt>Issued</dt><dd>{{template "when" .Issued}}</dd>
 <dt>Valid until</dt><dd>{{if .Expires.IsZero}}no expiry stated{{else}}{{template "when" .Expires}}{{end}}</dd>
 <dt>First seen</dt><dd>{{template "when" .FirstSeen}} ({{status .Status}})</dd>
 <dt>Last seen</dt><dd>{{template "when" .LastSeen}}</dd>
-<dt>Signed by</dt><dd class="fp">{{range $i, $s := .Signers}}{{if $i}}, {{end}}{{$s}}{{else}}no good signature{{end}}</dd>
+<dt>Signed by</dt><dd class="fp">{{range $i, $s := .Signers}}{{if $i}}, {{end}}{{display $s}}{{else}}no good signature{{end}}</dd>
 </dl>
-{{if $.Statements}}<p>{{with $.Issuer}}{{.}}{{else}}The publisher{{end}} states:</p>
+{{if $.Statements}}<p>{{with $.Issuer}}{{display .}}{{else}}The publisher{{end}} states:</p>
 <ul class="statements">
-{{range $.Statements}}<li>{{.Text}} <span class="id">({{.ID}})</span></li>
+{{range $.Statements}}<li>{{display .Text}} <span class="id">({{display .ID}})</span></li>
 {{end}}</ul>
 {{else if $.Text}}<p>The signed text:</p>
-<pre tabindex="0" aria-label="The signed text of the canary">{{$.Text}}</pre>
+<pre tabindex="0" aria-label="The signed text of the canary">{{lines $.Text}}</pre>
 {{else}}<p>The canary's text could not be read.</p>{{end}}
 {{else}}<p>No canary has been read from this target yet.</p>{{end}}
 </section>
@@ -279,7 +297,7 @@ var targetTemplate = sync.OnceValue(func() *template.Template {
 <caption>What happened, newest first (times in UTC){{if .MoreEvents}}; {{.MoreEvents}} older events are not listed (canary history lists them){{end}}</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Status</th><th scope="col">Event</th><th scope="col">What</th></tr></thead>
 <tbody>
-{{range .Events}}<tr><td>{{template "cell" .At}}</td><td><span class="st {{class .Status}}">{{status .Status}}</span></td><td>{{.Type}}</td><td class="msg">{{.Message}}</td></tr>
+{{range .Events}}<tr><td>{{template "cell" .At}}</td><td><span class="st {{class .Status}}">{{status .Status}}</span></td><td>{{display .Type}}</td><td class="msg">{{display .Message}}</td></tr>
 {{end}}</tbody>
 </table></div>{{else}}<p>No events yet.</p>{{end}}
 </section>

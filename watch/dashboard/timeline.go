@@ -176,16 +176,12 @@ func (s scale) x(t time.Time) float64 {
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
-// text escapes untrusted text for an SVG element or attribute inside an
-// HTML page, control characters included (a canary's text may hold any).
-func text(s string) string {
-	return html.EscapeString(strings.Map(func(r rune) rune {
-		if r == '\n' || r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) {
-			return r
-		}
-		return '\uFFFD'
-	}, s))
-}
+// text escapes text for an SVG element or attribute inside an HTML page:
+// each line through verify.Display, as the pages' other text (a canary's
+// text may hold control, invisible and direction-changing characters and
+// bytes that are not UTF-8), then as HTML. A tooltip's own line breaks
+// are kept; a message's are escaped before it is put in (timeline).
+func text(s string) string { return html.EscapeString(displayLines(s)) }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
@@ -319,7 +315,7 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 				lines = append(lines, fmt.Sprintf("and %d more", len(group)-k))
 				break
 			}
-			lines = append(lines, fmt.Sprintf("%s %s %s: %s", stamp(e.At), e.Status, e.Type, clip(e.Message, 200)))
+			lines = append(lines, fmt.Sprintf("%s %s %s: %s", stamp(e.At), e.Status, e.Type, verify.Display(clip(e.Message, 200))))
 		}
 		fmt.Fprintf(&b, `<g class="ev %s"><title>%s</title>%s</g>`+"\n", statusClass(worst), text(strings.Join(lines, "\n")), mark(kind, sc.x(group[0].At), eventY))
 		i = j
@@ -482,15 +478,20 @@ func human(d time.Duration) string {
 	return fmt.Sprintf("%d minutes", int(d/time.Minute))
 }
 
+// clip cuts s after n characters, a byte that is not UTF-8 counting as
+// one and kept as it is, so that verify.Display shows it as \xff.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	k := 0
+	for i := range s {
+		if k == n {
+			return s[:i] + "…"
+		}
+		k++
 	}
-	return string(r[:n]) + "…"
+	return s
 }
 
 // rank orders statuses for a reader: CRITICAL before UNKNOWN, as the
