@@ -74,8 +74,17 @@ type Options struct {
 	RootCAs *x509.CertPool
 }
 
-// Validators come from an earlier response; with them the server may answer
-// 304 Not Modified instead of sending the canary again.
+// Validators come from an earlier Response (its ETag and LastModified);
+// with them the server may answer 304 Not Modified instead of sending the
+// canary again.
+//
+// A 304 makes the caller judge its stored copy again, so a validator that
+// can match a changed canary would hide the change, possibly for good. Only
+// strong validators are therefore ever sent: an ETag that is a weak one
+// (W/"...") or not a quoted entity-tag at all is left out, and so is a
+// Last-Modified that is not an HTTP date. A Response only ever carries strong
+// validators (see Response.ETag), so passing its values back is safe; with
+// neither, the request is unconditional and the canary is fetched whole.
 type Validators struct {
 	ETag         string
 	LastModified string
@@ -96,7 +105,27 @@ type Response struct {
 	// Body is the content, decompressed, at most MaxBytes.
 	Body      []byte
 	FetchedAt time.Time
-	// ETag and LastModified are the validators for the next Get.
+	// ETag and LastModified are the validators for the next Get, each
+	// empty unless it is strong (RFC 9110 section 8.8.1): a 304 must never
+	// be able to stand for a canary that changed.
+	//
+	// ETag is the response's ETag when it is a strong entity-tag ("...").
+	// A weak one (W/"...") is dropped: static servers derive it from the
+	// file's modification time, in seconds, and its size, so a canary
+	// replaced within the second by one of the same size keeps it.
+	//
+	// LastModified is the response's Last-Modified only when it is at
+	// least one second before the response's Date (section 8.8.2.2).
+	// Modification times have one-second steps, so a canary replaced
+	// within the second of an earlier answer has the same Last-Modified,
+	// and a server asked If-Modified-Since would answer 304 for the new
+	// canary until it changed again. Without a Date, or with a Date or
+	// Last-Modified that is not an HTTP date, it is dropped.
+	//
+	// A Last-Modified within the second of Date drops a strong ETag too:
+	// servers such as nginx make their strong-looking ETag from the same
+	// modification time and size. The cost is one full fetch; the next
+	// answer, once the file is a second old, carries both again.
 	ETag, LastModified string
 }
 
@@ -331,8 +360,7 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, v *Validators, textOnl
 		res.FinalURL = u.String()
 		res.Status = hr.StatusCode
 		res.ContentType = hr.Header.Get("Content-Type")
-		res.ETag = hr.Header.Get("ETag")
-		res.LastModified = hr.Header.Get("Last-Modified")
+		res.ETag, res.LastModified = strongValidators(hr.Header)
 		res.FetchedAt = time.Now()
 		if hr.StatusCode == http.StatusNotModified {
 			res.NotModified = true
@@ -527,11 +555,12 @@ func (f *Fetcher) once(b *budget, u *url.URL, v *Validators, textOnly bool) (hr 
 	if textOnly {
 		req.Header.Set("Accept", "text/plain, text/html;q=0.9, application/xhtml+xml;q=0.9, */*;q=0.1")
 	}
-	if v != nil && v.ETag != "" {
-		req.Header.Set("If-None-Match", v.ETag)
+	etag, lastModified := v.sendable()
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
 	}
-	if v != nil && v.LastModified != "" {
-		req.Header.Set("If-Modified-Since", v.LastModified)
+	if lastModified != "" {
+		req.Header.Set("If-Modified-Since", lastModified)
 	}
 	hr, err = f.client.Do(req)
 	timerMu.Lock()
@@ -554,7 +583,7 @@ func (f *Fetcher) once(b *budget, u *url.URL, v *Validators, textOnly bool) (hr 
 	}
 	switch c := hr.StatusCode; {
 	case c == http.StatusOK || c == http.StatusNonAuthoritativeInfo:
-	case c == http.StatusNotModified && v != nil && (v.ETag != "" || v.LastModified != ""):
+	case c == http.StatusNotModified && (etag != "" || lastModified != ""):
 		return hr, nil, 0, nil
 	case isRedirect(c), transient(hr, nil):
 		// Read a little, so that the connection can be reused.
@@ -659,6 +688,84 @@ func rootCause(err error) error {
 			return err
 		}
 	}
+}
+
+// strongValidators returns a response's ETag and Last-Modified, each only
+// when it is strong enough to be sent back as a validator for a canary, and
+// "" otherwise; Response.ETag says why. A header given more than once is
+// not used: which of the values the server will compare is anyone's guess.
+func strongValidators(h http.Header) (etag, lastModified string) {
+	etag, lastModified = single(h, "ETag"), single(h, "Last-Modified")
+	if !strongETag(etag) {
+		etag = ""
+	}
+	if lastModified == "" {
+		return etag, ""
+	}
+	switch ok, known := strongLastModified(lastModified, single(h, "Date")); {
+	case ok:
+		return etag, lastModified
+	case known:
+		// Modified within the second of this answer, or later: an ETag
+		// made from the modification time is as weak as Last-Modified.
+		return "", ""
+	}
+	return etag, ""
+}
+
+// single is a header's value when it is given exactly once, else "".
+func single(h http.Header, name string) string {
+	if vs := h.Values(name); len(vs) == 1 {
+		return strings.Trim(vs[0], " \t")
+	}
+	return ""
+}
+
+// strongETag is true for a strong entity-tag, a quoted opaque-tag without
+// W/ (RFC 9110 section 8.8.3).
+func strongETag(s string) bool {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		// etagc: %x21 / %x23-7E / obs-text
+		if c := s[i]; c < 0x21 || c == '"' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// strongLastModified says whether a Last-Modified value is a strong
+// validator by the rule of RFC 9110 section 8.8.2.2 for clients: the Date
+// of the same response is at least one second after it. known is false
+// when that cannot be told (no Date, or either not an HTTP date); it is
+// then not strong either.
+func strongLastModified(lastModified, date string) (strong, known bool) {
+	lm, err := http.ParseTime(lastModified)
+	if err != nil {
+		return false, false
+	}
+	d, err := http.ParseTime(date)
+	if err != nil {
+		return false, false
+	}
+	return d.Sub(lm) >= time.Second, true
+}
+
+// sendable returns the validators a request may carry: the strong ones.
+// v may be nil.
+func (v *Validators) sendable() (etag, lastModified string) {
+	if v == nil {
+		return "", ""
+	}
+	if strongETag(v.ETag) {
+		etag = v.ETag
+	}
+	if _, err := http.ParseTime(v.LastModified); err == nil {
+		lastModified = v.LastModified
+	}
+	return etag, lastModified
 }
 
 // parseRetryAfter reads a Retry-After header, seconds or an HTTP date, as

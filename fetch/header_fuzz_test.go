@@ -150,3 +150,86 @@ func FuzzParseSize(f *testing.F) {
 		}
 	})
 }
+
+// wantStrongETag is a strong entity-tag as RFC 9110 section 8.8.3 writes
+// it: DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text.
+func wantStrongETag(s string) bool {
+	if len(s) < 2 || !strings.HasPrefix(s, `"`) || !strings.HasSuffix(s, `"`) {
+		return false
+	}
+	inner := s[1 : len(s)-1]
+	for _, c := range []byte(inner) {
+		if !(c == 0x21 || 0x23 <= c && c <= 0x7e || c >= 0x80) {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzValidators reads a server's ETag, Last-Modified and Date, and keeps
+// only what cannot make a 304 stand for a changed canary.
+func FuzzValidators(f *testing.F) {
+	date := "Sun, 22 Nov 2026 12:00:00 GMT"
+	for _, s := range [][3]string{
+		{`"v1"`, date, date},
+		{`"v1"`, "Sun, 22 Nov 2026 11:59:59 GMT", date},
+		{`"v1"`, "Sun, 22 Nov 2026 11:59:58 GMT", date},
+		{`"v1"`, "Sun, 22 Nov 2026 12:00:01 GMT", date},
+		{`W/"5f1a-2b"`, "Sun, 22 Nov 2026 11:00:00 GMT", date},
+		{`w/"x"`, "", date},
+		{`""`, "", ""},
+		{`"`, "x", "y"},
+		{`"a"b"`, "", ""},
+		{" \"v1\"\t", " Sun, 22 Nov 2026 11:00:00 GMT ", date},
+		{"\"\x80\xff\"", "Sunday, 22-Nov-26 11:00:00 GMT", "Sun Nov 22 12:00:00 2026"},
+		{"\"a b\"", "Sun, 22 Nov 2026 11:00:00 GMT", ""},
+		{"\"\x7f\"", "Sun, 22 Nov 2026 11:00:00 GMT", "yesterday"},
+		{`"v1"`, "Mon, 01 Jan 0001 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"},
+		{`"v1"`, "Fri, 31 Dec 9999 23:59:59 GMT", "Mon, 01 Jan 0001 00:00:00 GMT"},
+		{`"v1"`, "Sun, 22 Nov 2026 11:00:00 CET", date},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, etag, lastModified, date string) {
+		h := http.Header{}
+		for k, v := range map[string]string{"ETag": etag, "Last-Modified": lastModified, "Date": date} {
+			if v != "" {
+				h.Set(k, v)
+			}
+		}
+		gotETag, gotLM := strongValidators(h)
+		etag, lastModified, date = strings.Trim(etag, " \t"), strings.Trim(lastModified, " \t"), strings.Trim(date, " \t")
+		// What is kept is the server's value, as it sent it.
+		if gotETag != "" && gotETag != etag || gotLM != "" && gotLM != lastModified {
+			t.Fatalf("strongValidators(%q, %q, %q) = %q, %q: not the server's values", etag, lastModified, date, gotETag, gotLM)
+		}
+		// Only strong validators, and every strong one.
+		lm, lmErr := http.ParseTime(lastModified)
+		d, dErr := http.ParseTime(date)
+		datable := lastModified != "" && lmErr == nil && dErr == nil
+		strongLM := datable && !lm.Add(time.Second).After(d)
+		wantLM, wantETag := "", ""
+		if strongLM {
+			wantLM = lastModified
+		}
+		// A Last-Modified within the second of Date (or after it) leaves
+		// an ETag made of the modification time as weak.
+		if wantStrongETag(etag) && (strongLM || !datable) {
+			wantETag = etag
+		}
+		if gotETag != wantETag || gotLM != wantLM {
+			t.Fatalf("strongValidators(%q, %q, %q) = %q, %q; want %q, %q", etag, lastModified, date, gotETag, gotLM, wantETag, wantLM)
+		}
+		if strings.HasPrefix(gotETag, "W/") {
+			t.Fatalf("a weak ETag %q was kept", gotETag)
+		}
+		// What a Response carries, a Get sends back.
+		if e, l := (&Validators{ETag: gotETag, LastModified: gotLM}).sendable(); e != gotETag || l != gotLM {
+			t.Fatalf("validators %q, %q would be sent as %q, %q", gotETag, gotLM, e, l)
+		}
+		// And a Get sends nothing weak that it is given.
+		if e, _ := (&Validators{ETag: etag, LastModified: lastModified}).sendable(); e != "" && !wantStrongETag(e) {
+			t.Fatalf("a weak ETag %q would be sent", e)
+		}
+	})
+}
