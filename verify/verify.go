@@ -110,6 +110,28 @@ type Result struct {
 	// Freshness and Window judge when the canary was signed (freshness.go).
 	Freshness []FreshnessProof `json:"freshness,omitempty"`
 	Window    *Window          `json:"window,omitempty"`
+
+	// expires is the effective expiry the verdict judged (Expires).
+	expires time.Time
+}
+
+// Expires is the moment the judged canary stops being good for the reader:
+// for a canarykit canary the earlier of its own Expires and Issued plus
+// Options.MaxAge; for a free-text canary FreeText.Expires (Issued plus
+// MaxAge). It is the zero time when nothing bounds it (a free-text canary
+// judged without MaxAge) or nothing was judged. For a Result not made by
+// Verify (decoded from JSON), the reader's bound is not known, and it is
+// the canary's own expiry.
+func (r *Result) Expires() time.Time {
+	switch {
+	case !r.expires.IsZero():
+		return r.expires
+	case r.Canary != nil:
+		return r.Canary.Expires
+	case r.FreeText != nil && r.FreeText.Expires != nil:
+		return *r.FreeText.Expires
+	}
+	return time.Time{}
 }
 
 // Options say what to verify against.
@@ -117,18 +139,26 @@ type Options struct {
 	// Keys are the publisher's public keys the reader trusts.
 	Keys openpgp.EntityList
 	// Threshold is how many distinct keys must have signed; 0 means 1. The
-	// canary's own threshold applies when it is higher.
+	// canary's own threshold applies when it is higher, and so does the
+	// previous canary's: along a chain the threshold only goes up.
 	Threshold int
 	// At is the moment to judge the canary at; zero means now.
 	At time.Time
-	// Previous is the last canary the reader trusted (the file as
-	// published), or nil.
+	// Previous is the last canary the reader trusted, or nil: the file as
+	// published (a clearsigned block), or, for a canary published with
+	// detached signatures, its signed text itself (a canarykit text, which
+	// starts "Format: canarykit/"; a free-text one, any text). It is not
+	// verified again: it is what the reader already trusted.
 	Previous []byte
 	// Signatures are detached signature files (armored or binary) over
 	// data; when there are none, data must be a clearsigned block.
 	Signatures [][]byte
-	// MaxAge judges a free-text canary, which states no expiry: it is
-	// stale this long after it was issued. Zero leaves its age unjudged.
+	// MaxAge is the reader's bound on every canary: it is stale this long
+	// after it was issued, whatever expiry it claims. A canarykit canary
+	// expires at the earlier of its own Expires and Issued plus MaxAge; a
+	// free-text canary, which states no expiry, at Issued plus MaxAge.
+	// Zero leaves a canarykit canary to its own Expires and a free-text
+	// canary's age unjudged.
 	MaxAge time.Duration
 	// WarnBefore is how long before expiry the verdict turns to WARNING.
 	WarnBefore time.Duration
@@ -213,15 +243,21 @@ func Verify(data []byte, opts Options) *Result {
 		r.add("format", OK, "a free-text canary (not in the canarykit format): shown as signed, judged by its dates")
 	}
 
+	// The previous canary is read once: its threshold is part of the bar
+	// the signatures must meet, and the chain is checked against it.
+	var prev *previousCanary
+	if c != nil && opts.Previous != nil {
+		prev = readPrevious(opts.Previous)
+	}
 	r.checkText()
 	r.checkIssuer()
-	r.checkSignatures(sigs, doc, hashHeader, c, opts)
+	r.checkSignatures(sigs, doc, hashHeader, c, prev.canary(), opts)
 	switch {
 	case c != nil:
 		r.checkDates(c, opts)
 		r.checkFreshness(sigs, c, opts.Freshness)
-		if opts.Previous != nil {
-			r.checkPrevious(c, opts.Previous)
+		if prev != nil {
+			r.checkPrevious(c, prev, opts.Keys)
 		}
 	case r.FreeText != nil:
 		r.checkFreeText(opts)
@@ -229,7 +265,65 @@ func Verify(data []byte, opts Options) *Result {
 	return r
 }
 
-func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []string, c *canary.Canary, opts Options) {
+// A previousCanary is Options.Previous read for a canarykit canary.
+type previousCanary struct {
+	text    []byte         // its signed text
+	c       *canary.Canary // nil when it could not be read
+	problem string         // then, why not
+}
+
+func (p *previousCanary) canary() *canary.Canary {
+	if p == nil {
+		return nil
+	}
+	return p.c
+}
+
+// readPrevious reads the last canary the reader trusted: a clearsigned
+// block, or the signed text of a canary published with detached
+// signatures (which is what the watchdog stores for one). Nothing in it
+// is verified again: the reader trusted it already.
+func readPrevious(data []byte) *previousCanary {
+	p := &previousCanary{}
+	if bytes.HasPrefix(data, []byte("Format: canarykit/")) {
+		p.text = data
+	} else if s, err := canary.Open(data); err == nil {
+		p.text = s.Text
+	} else {
+		p.problem = fmt.Sprintf("could not read the previous canary: %v", err)
+		return p
+	}
+	c, err := canary.Parse(p.text)
+	if err != nil {
+		p.problem = fmt.Sprintf("the previous canary is not a %s canary: %v", canary.FormatV1, err)
+		return p
+	}
+	p.c = c
+	return p
+}
+
+// requiredSigners is the bar the signatures must meet and why: the highest
+// of what the reader asks (opt), what the canary states (own) and, along
+// a chain, what the previous canary stated (prev), so that the holder of
+// one key of an m-of-n canary cannot lower m. why is empty for a bar of 1.
+func requiredSigners(opt, own, prev int) (need int, why string) {
+	need = max(opt, own, prev, 1)
+	switch {
+	case need == 1:
+	case prev == need && own < need:
+		why = fmt.Sprintf("the previous canary required %d; this one states %d", prev, own)
+	case own == need:
+		why = fmt.Sprintf("the canary requires %d", own)
+	case opt == need:
+		why = fmt.Sprintf("you require %d (--threshold)", opt)
+	}
+	return need, why
+}
+
+// checkSignatures judges the signatures of the canary c (nil for free
+// text) against the keys the reader gave; prev, when not nil, is the
+// previous canary, whose threshold is also a floor.
+func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []string, c, prev *canary.Canary, opts Options) {
 	sigs, err := checkSignatures(packets, doc, opts.Keys, opts.At)
 	r.Signatures = append(r.Signatures, sigs...)
 	if err != nil {
@@ -240,9 +334,17 @@ func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []stri
 		r.add("signer", Unknown, "no public key given, so nobody's signature can be checked; pass the publisher's key with --key FILE")
 		return
 	}
-	need := max(opts.Threshold, 1)
-	if c != nil && c.Threshold > need {
-		need = c.Threshold
+	own, prevNeed := 0, 0
+	if c != nil {
+		own = c.Threshold
+	}
+	if prev != nil {
+		prevNeed = prev.Threshold
+	}
+	need, why := requiredSigners(opts.Threshold, own, prevNeed)
+	bar := fmt.Sprintf("%d required", need)
+	if why != "" {
+		bar += ": " + why
 	}
 	good := map[string]Signature{}
 	var goodNames []string
@@ -308,13 +410,17 @@ func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []stri
 		r.add("hash", OK, "signed with %s", hashList(good))
 	}
 	if met {
-		r.add("threshold", OK, "%d signer(s) signed, %d required", len(good), need)
+		r.add("threshold", OK, "%d signer(s) signed, %s", len(good), bar)
 	} else {
 		signedBy := "nobody"
 		if len(goodNames) > 0 {
 			signedBy = strings.Join(goodNames, ", ")
 		}
-		r.add("threshold", Critical, "only %d of the %d required signers signed (%s); %d more needed", len(good), need, signedBy, need-len(good))
+		more := fmt.Sprintf("%d more needed", need-len(good))
+		if why != "" {
+			more += " (" + bar + ")"
+		}
+		r.add("threshold", Critical, "only %d of the %d required signers signed (%s); %s", len(good), need, signedBy, more)
 	}
 	for _, s := range sigs {
 		if s.Hash != "" && len(hashHeader) > 0 && !containsFold(hashHeader, s.Hash) {
@@ -353,6 +459,26 @@ func (r *Result) checkDates(c *canary.Canary, opts Options) {
 	if timeOK {
 		r.add("signature-time", OK, "issued %s, consistent with the signature dates", stamp(c.Issued))
 	}
+	// The reader's MaxAge bounds every canary: one that claims to hold for
+	// a century is still stale once older than the reader allows.
+	r.expires = c.Expires
+	if opts.MaxAge > 0 && c.Issued.Add(opts.MaxAge).Before(c.Expires) {
+		r.expires = c.Issued.Add(opts.MaxAge)
+		left := r.expires.Sub(at)
+		allow := fmt.Sprintf("the %s you allow (--max-age)", Human(opts.MaxAge))
+		switch {
+		case left <= 0:
+			r.add("expiry", Critical, "issued %s, older than %s: too old to rely on since %s (%s ago), although it claims to hold until %s",
+				stamp(c.Issued), allow, stamp(r.expires), Human(-left), stamp(c.Expires))
+		case left <= warn:
+			r.add("expiry", Warning, "issued %s; it becomes older than %s on %s, in %s; a renewal is due (it claims to hold until %s)",
+				stamp(c.Issued), allow, stamp(r.expires), Human(left), stamp(c.Expires))
+		default:
+			r.add("expiry", OK, "valid until %s (%s left), by %s after its issue on %s; it claims to hold until %s",
+				stamp(r.expires), Human(left), allow, stamp(c.Issued), stamp(c.Expires))
+		}
+		return
+	}
 	left := c.Expires.Sub(at)
 	switch {
 	case left <= 0:
@@ -364,24 +490,19 @@ func (r *Result) checkDates(c *canary.Canary, opts Options) {
 	}
 }
 
-func (r *Result) checkPrevious(c *canary.Canary, prevData []byte) {
-	ps, err := canary.Open(prevData)
-	if err != nil {
-		r.add("previous", Unknown, "could not read the previous canary: %v", err)
+func (r *Result) checkPrevious(c *canary.Canary, prev *previousCanary, keys openpgp.EntityList) {
+	if prev.c == nil {
+		r.add("previous", Unknown, "%s", prev.problem)
 		return
 	}
-	p, err := canary.Parse(ps.Text)
-	if err != nil {
-		r.add("previous", Unknown, "the previous canary is not a %s canary: %v", canary.FormatV1, err)
-		return
-	}
+	p := prev.c
 	if p.Issuer != c.Issuer {
 		r.add("previous-issuer", Critical, "issuer changed from %q (%s) to %q (%s)", p.Issuer.Name, p.Issuer.URL, c.Issuer.Name, c.Issuer.URL)
 	} else {
 		r.add("previous-issuer", OK, "same issuer as the previous canary")
 	}
 	switch {
-	case canary.Digest(ps.Text) == r.Digest:
+	case canary.Digest(prev.text) == r.Digest:
 		r.add("previous-serial", Critical, "this is the same canary as the previous one (serial %d): it has not been renewed", c.Serial)
 	case c.Serial <= p.Serial:
 		r.add("previous-serial", Critical, "serial %d is not newer than the previous canary's %d: an old canary may be being served again (replay)", c.Serial, p.Serial)
@@ -390,7 +511,7 @@ func (r *Result) checkPrevious(c *canary.Canary, prevData []byte) {
 	default:
 		r.add("previous-serial", OK, "serial %d follows %d", c.Serial, p.Serial)
 	}
-	want := canary.Digest(ps.Text)
+	want := canary.Digest(prev.text)
 	switch {
 	case c.Serial == p.Serial+1 && c.Previous == want:
 		r.add("previous-digest", OK, "chains to the previous canary (%s)", short(want))
@@ -402,7 +523,84 @@ func (r *Result) checkPrevious(c *canary.Canary, prevData []byte) {
 		r.add("previous-digest", Warning, "%d canaries were issued between the previous one (serial %d) and this one; the chain could not be checked across the gap",
 			c.Serial-p.Serial-1, p.Serial)
 	}
+	r.checkSigners(c, p, keys)
 	r.compareStatements(p.Statements, c.Statements)
+}
+
+// checkSigners compares the signers the canary lists with the previous
+// canary's. A signer dropped, or a lower threshold, is shown (WARNING): a
+// team changes, but a reader should know. It is CRITICAL when the
+// signers left listed are fewer than the previous threshold and the
+// signatures do not meet that threshold either: the holder of one key of
+// an m-of-n canary re-issuing it as theirs alone. (Checking the threshold
+// itself is checkSignatures': the previous threshold is a floor there.)
+func (r *Result) checkSigners(c, p *canary.Canary, keys openpgp.EntityList) {
+	var dropped []string
+	for _, fp := range p.Signers {
+		if !contains(c.Signers, fp) {
+			dropped = append(dropped, fp)
+		}
+	}
+	good := map[string]bool{}
+	for _, s := range r.Signatures {
+		if s.Status == SigGood {
+			good[s.Fingerprint] = true
+		}
+	}
+	status := OK
+	var msgs []string
+	if len(dropped) > 0 {
+		var names []string
+		for _, fp := range dropped {
+			names = append(names, fingerprintName(fp, keys))
+		}
+		m := fmt.Sprintf("the canary no longer lists %s, listed as a signer in the previous canary", strings.Join(names, ", "))
+		if len(dropped) > 1 {
+			m = fmt.Sprintf("the canary no longer lists %s, listed as signers in the previous canary", strings.Join(names, ", "))
+		}
+		status = Warning
+		if len(c.Signers) < p.Threshold {
+			m += fmt.Sprintf(", leaving %d signer%s where the previous canary required %d", len(c.Signers), plural(len(c.Signers)), p.Threshold)
+			if len(good) < p.Threshold {
+				status = Critical
+			}
+		}
+		msgs = append(msgs, m)
+	}
+	if c.Threshold < p.Threshold {
+		status = Worse(status, Warning)
+		msgs = append(msgs, fmt.Sprintf("the canary lowers its threshold from %d to %d; signatures by %d keys are still required, as the previous canary said", p.Threshold, c.Threshold, p.Threshold))
+	}
+	switch {
+	case len(msgs) > 0:
+		r.add("signers", status, "%s", strings.Join(msgs, "; "))
+	case len(p.Signers) == 1:
+		r.add("signers", OK, "the signer of the previous canary is still listed")
+	case len(p.Signers) == 2:
+		r.add("signers", OK, "both signers of the previous canary are still listed")
+	case len(p.Signers) > 2:
+		r.add("signers", OK, "all %d signers of the previous canary are still listed", len(p.Signers))
+	}
+}
+
+// fingerprintName names a key fingerprint as signerName does, by its
+// primary user ID when the reader gave the key.
+func fingerprintName(fp string, keys openpgp.EntityList) string {
+	for _, e := range keys {
+		if e.PrimaryKey != nil && canary.Fingerprint(e.PrimaryKey.Fingerprint) == fp {
+			if uid := primaryUID(e); uid != "" {
+				return uid + " (" + fp + ")"
+			}
+		}
+	}
+	return fp
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func (r *Result) compareStatements(old, cur []canary.Statement) {
@@ -462,8 +660,12 @@ func (r *Result) finish() {
 	}
 	switch c, f := r.Canary, r.FreeText; {
 	case c != nil:
+		until := stamp(c.Expires)
+		if e := r.Expires(); !e.Equal(c.Expires) {
+			until = stamp(e) + " (the --max-age you allow; it claims " + stamp(c.Expires) + ")"
+		}
 		r.Summary = fmt.Sprintf("authentic canary from %s (serial %d), signed by %s, issued %s, valid until %s",
-			c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), stamp(c.Expires))
+			c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), until)
 	case f != nil && f.Expires != nil:
 		r.Summary = fmt.Sprintf("authentic free-text canary signed by %s, issued %s, judged by age: fresh until %s",
 			strings.Join(who, ", "), stamp(f.Issued), stamp(*f.Expires))

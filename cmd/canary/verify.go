@@ -103,7 +103,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature over SOURCE (armored or binary), a file or a URL; repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
 	addWebFlags(fl, &f.web)
 	addFreshnessFlags(fl, &f.fresh)
-	fl.StringVar(&f.maxAge, "max-age", "", "for canaries that state no expiry (free text): stale this long after issue, e.g. 90d")
+	fl.StringVar(&f.maxAge, "max-age", "", "stale this long after issue, whatever expiry the canary claims (free-text canaries state none), e.g. 90d")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, "with several SOURCEs: how many to check at once (default: one per CPU); verdicts are printed in order")
 	return cmd
