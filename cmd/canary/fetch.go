@@ -143,10 +143,8 @@ func readURL(ios *streams, src string, f *verifyFlags) (*input, error) {
 			if note != nil {
 				in.notes = append(in.notes, *note)
 			}
-			if body != nil {
-				if _, err := canary.ReadSignatures(body); err == nil {
-					in.sigs = append(in.sigs, body)
-				}
+			if body != nil && verify.NeighbourSignature(body) == nil {
+				in.sigs = append(in.sigs, body)
 			}
 		}
 	}
@@ -156,13 +154,19 @@ func readURL(ios *streams, src string, f *verifyFlags) (*input, error) {
 		in.page, in.blocks = true, blocks
 	}
 	// Timestamp tokens are named as for files (freshness.go): URL.tsr,
-	// URL.2.tsr, ... up to the first one missing.
+	// URL.2.tsr, ... up to the first one missing or not a token (a site
+	// that answers any path with its start page has none).
 	for i := range maxTokens {
-		token, note := neighbour(ctx, fetcher, canary.TokenName(res.FinalURL, i), "")
+		name := canary.TokenName(res.FinalURL, i)
+		token, note := neighbour(ctx, fetcher, name, "")
 		if note != nil {
 			in.notes = append(in.notes, *note)
 		}
 		if token == nil {
+			break
+		}
+		if err := verify.NeighbourToken(token); err != nil {
+			in.notes = append(in.notes, verify.NotToken(name, err))
 			break
 		}
 		in.tokens = append(in.tokens, token)

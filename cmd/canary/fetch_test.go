@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/canarykit/canarykit/freshness/freshnesstest"
 )
 
 // TestFetchScripts runs testdata/fetch/*.txtar, scripts that verify
@@ -101,6 +103,7 @@ func mkpageCmd(ts *testscript.TestScript, neg bool, args []string) {
 // silent, and any other failure is a note, never a verdict.
 func TestNeighbours(t *testing.T) {
 	sig := []byte("\x88\x01binary signature packet")
+	token := freshnesstest.NewTSA(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), freshnesstest.CertOptions{}).Reply([]byte("signature packets"))
 	var mu sync.Mutex
 	asked := map[string]int{}
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +124,12 @@ func TestNeighbours(t *testing.T) {
 			http.Error(w, "broken", http.StatusBadRequest)
 		case "/plain.txt.tsr", "/signed.txt.tsr", "/signed.txt.2.tsr":
 			w.Header().Set("Content-Type", "application/timestamp-reply")
-			w.Write([]byte("token"))
+			w.Write(token)
+		case "/signed.txt.3.tsr":
+			// What a site that answers every path with its start page
+			// serves: not a token, so neither it nor any later is used.
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<!DOCTYPE html><title>Home</title>")
 		case "/given.sig":
 			w.Write(sig)
 		default:
@@ -135,7 +143,7 @@ func TestNeighbours(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(in.sigs) != 1 || !bytes.Equal(in.sigs[0], sig) || len(in.tokens) != 1 || string(in.tokens[0]) != "token" {
+	if len(in.sigs) != 1 || !bytes.Equal(in.sigs[0], sig) || len(in.tokens) != 1 || !bytes.Equal(in.tokens[0], token) {
 		t.Errorf("plain.txt: %d signatures, tokens %q", len(in.sigs), in.tokens)
 	}
 	if notes := fmt.Sprint(in.notes); !strings.Contains(notes, "could not fetch "+s.URL+"/plain.txt.sig") || strings.Contains(notes, ".asc") {
@@ -156,5 +164,8 @@ func TestNeighbours(t *testing.T) {
 		if strings.Contains(n.Message, "could not fetch") {
 			t.Errorf("a missing neighbour was reported: %s", n.Message)
 		}
+	}
+	if notes := fmt.Sprint(in.notes); !strings.Contains(notes, s.URL+"/signed.txt.3.tsr is not a timestamp token") {
+		t.Errorf("the page served as a token was not named: %s", notes)
 	}
 }
