@@ -17,14 +17,26 @@ func newDBCmd(ios *streams) *cobra.Command {
 		Short: "Check or back up canary watch's history database",
 	}
 	cmd.PersistentFlags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
-	open := func() (*store.DB, error) { return openWatchDB(context.Background(), ios, dbFlag) }
+	// Both subcommands only read the history: they open it read-only, and
+	// refuse a missing, empty or foreign file instead of making one.
+	open := func() (*store.DB, error) {
+		path, err := watchDBPath(ios, dbFlag)
+		if err != nil {
+			return nil, err
+		}
+		return store.OpenReadOnly(context.Background(), path)
+	}
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Check the history database for damage",
 		Long: `Run SQLite's integrity and foreign key checks, and check that every stored
 canary and signature still has the SHA-256 it was stored with. Exits 0 when
 the database is sound, 3 with one line per problem otherwise. Safe to run
-while canary watch is running.`,
+while canary watch is running.
+
+The database is opened read-only and never written: not upgraded, not
+checkpointed. A file that is empty or not canary watch's history is an
+error, not a sound database.`,
 		Example: "  canary db check\n  canary db check --db /var/lib/canary/watch.db --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,16 +56,20 @@ while canary watch is running.`,
 			if err != nil {
 				return err
 			}
+			version, err := db.SchemaVersion(context.Background())
+			if err != nil {
+				return err
+			}
 			if format == "json" {
 				if problems == nil {
 					problems = []string{}
 				}
 				json.NewEncoder(ios.Out).Encode(map[string]any{"ok": len(problems) == 0, "problems": problems, "path": db.Path,
-					"schema_version": store.Version, "targets": counts.Targets, "canaries": counts.Canaries,
+					"schema_version": version, "targets": counts.Targets, "canaries": counts.Canaries,
 					"checks": counts.Checks, "events": counts.Events, "alerts": counts.Alerts})
 			} else if len(problems) == 0 {
 				fmt.Fprintf(ios.Out, "OK: %s is sound: %d targets, %d canaries, %d checks, %d events, %d alerts (schema version %d)\n",
-					db.Path, counts.Targets, counts.Canaries, counts.Checks, counts.Events, counts.Alerts, store.Version)
+					db.Path, counts.Targets, counts.Canaries, counts.Checks, counts.Events, counts.Alerts, version)
 			} else {
 				fmt.Fprintf(ios.Out, "DAMAGED: %s has %d problem(s):\n", db.Path, len(problems))
 				for _, p := range problems {
@@ -73,8 +89,10 @@ while canary watch is running.`,
 		Short: "Write a consistent copy of the history database",
 		Long: `Write a consistent copy of the history database to FILE, while canary watch
 may be running (SQLite's VACUUM INTO reads one snapshot). FILE appears only
-once the copy is complete and has passed canary db check; an existing FILE
-is never replaced. To restore, stop canary watch and copy FILE over the
+once the copy is complete and has passed canary db check (it is written
+under a temporary name beside FILE first, so a kill leaves no partial
+FILE); an existing FILE is never replaced. The database is opened
+read-only. To restore, stop canary watch and copy FILE over the
 database (and remove its -wal and -shm files).`,
 		Example: "  canary db backup watch-$(date +%F).db",
 		Args:    cobra.ExactArgs(1),

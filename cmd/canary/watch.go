@@ -250,10 +250,16 @@ CRITICAL. The acceptance is recorded as an event in the history.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := context.Background()
-			db, err := openWatchDB(ctx, ios, dbFlag)
+			path, err := watchDBPath(ios, dbFlag)
 			if err != nil {
 				return err
 			}
+			// Takes the watchdog's lock when free; see store.OpenToAmend.
+			db, lock, err := store.OpenToAmend(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer lock.Release() // after db.Close: defers run last first
 			defer db.Close()
 			t, err := db.FindTarget(ctx, args[0])
 			if err != nil {

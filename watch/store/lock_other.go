@@ -21,3 +21,6 @@ func Acquire(ctx context.Context, path string, wait bool) (*Lock, error) { retur
 
 // Release does nothing.
 func (l *Lock) Release() error { return nil }
+
+// links is not known here: one.
+func links(real string) uint64 { return 1 }

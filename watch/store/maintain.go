@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
-	"time"
 )
 
 // Check looks for damage: SQLite's own integrity and foreign key checks,
@@ -50,8 +49,10 @@ func (d *DB) Check(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v != Version {
-		problems = append(problems, fmt.Sprintf("schema version %d, expected %d", v, Version))
+	// An older version is not damage: a database opened read-only is not
+	// upgraded, and the next canary watch upgrades it.
+	if v < 1 || v > Version {
+		problems = append(problems, fmt.Sprintf("schema version %d, expected 1 to %d", v, Version))
 	}
 	rows, err = d.db.QueryContext(ctx, "SELECT id, body, body_sha256 FROM canaries")
 	if err != nil {
@@ -100,62 +101,40 @@ type Counts struct {
 func (d *DB) Count(ctx context.Context) (Counts, error) {
 	var c Counts
 	err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM targets), (SELECT count(*) FROM canaries),
-		(SELECT count(*) FROM checks), (SELECT count(*) FROM events), (SELECT count(*) FROM alerts)`).
-		Scan(&c.Targets, &c.Canaries, &c.Checks, &c.Events, &c.Alerts)
+		(SELECT count(*) FROM checks), (SELECT count(*) FROM events)`).
+		Scan(&c.Targets, &c.Canaries, &c.Checks, &c.Events)
+	if err != nil {
+		return c, err
+	}
+	// A database opened read-only may be at schema version 1, before
+	// alerts were kept.
+	var n int
+	if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").Scan(&n); err != nil || n == 0 {
+		return c, err
+	}
+	err = d.db.QueryRowContext(ctx, "SELECT count(*) FROM alerts").Scan(&c.Alerts)
 	return c, err
 }
 
 // Backup writes a consistent copy of the database to file while it is in
 // use (VACUUM INTO reads one snapshot). The copy is made under a
-// temporary name and renamed when complete and checked, so that file is
-// never a half-written backup. An existing file is not replaced.
+// temporary name in file's directory, synced, opened read-only and
+// checked, and only then linked to file, so that file is never a
+// half-written backup, not even after a kill. An existing file is not
+// replaced. Backup works on a database opened with OpenReadOnly.
 func (d *DB) Backup(ctx context.Context, file string) error {
 	if _, err := os.Lstat(file); err == nil {
 		return fmt.Errorf("%s already exists; give a new file name, or remove it first", file)
 	}
-	tmp := filepath.Join(filepath.Dir(file), fmt.Sprintf(".%s.tmp-%d", filepath.Base(file), time.Now().UnixNano()))
-	defer os.Remove(tmp)
-	if _, err := d.db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
-		return fmt.Errorf("cannot write the backup: %v", err)
-	}
-	b, err := Open(ctx, tmp)
-	if err != nil {
-		return fmt.Errorf("the backup cannot be opened: %v", err)
-	}
-	problems, err := b.Check(ctx)
-	if cerr := b.db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("cannot check the backup: %v", err)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the backup failed its check: %s", problems[0])
-	}
-	// Opening the copy put it in WAL mode; the WAL is empty after a
-	// clean close, and the renamed file stands alone.
-	os.Remove(tmp + "-wal")
-	os.Remove(tmp + "-shm")
-	if f, err := os.Open(tmp); err == nil {
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	if err := os.Link(tmp, file); err != nil {
-		if errors.Is(err, os.ErrExist) {
+	if err := writeCopy(ctx, d.db, file); err != nil {
+		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s already exists; give a new file name, or remove it first", file)
 		}
-		// No hard links on this file system: rename, accepting the small
-		// window in which another writer could create file.
-		if err := os.Rename(tmp, file); err != nil {
-			return fmt.Errorf("cannot write the backup: %v", err)
-		}
-	}
-	if dir, err := os.Open(filepath.Dir(file)); err == nil {
-		dir.Sync()
-		dir.Close()
+		return fmt.Errorf("cannot write the backup %s: %v", file, err)
 	}
 	return nil
 }
+
+// SchemaVersion is the database's schema version: Version, or less for a
+// database opened read-only that the next canary watch will upgrade.
+func (d *DB) SchemaVersion(ctx context.Context) (int, error) { return userVersion(ctx, d.db) }

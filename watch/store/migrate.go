@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -151,11 +153,8 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 		return fmt.Errorf("%s was written by a newer canarykit (schema version %d; this one knows %d): upgrade canarykit, or use another --db", path, v, Version)
 	}
 	if v > 0 && v < Version && path != ":memory:" {
-		bak := fmt.Sprintf("%s.v%d.bak", path, v)
-		if _, err := os.Stat(bak); os.IsNotExist(err) {
-			if _, err := db.ExecContext(ctx, "VACUUM INTO ?", bak); err != nil {
-				return fmt.Errorf("cannot back up %s before upgrading it: %v", path, err)
-			}
+		if err := backupBeforeUpgrade(ctx, db, path, v); err != nil {
+			return err
 		}
 	}
 	for v < Version {
@@ -167,6 +166,45 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 		}
 	}
 	return nil
+}
+
+// backupBeforeUpgrade makes sure DB.vN.bak is a complete copy of the
+// database at version v. The copy is written under a temporary name and
+// only renamed to DB.vN.bak once synced and checked (writeCopy), so that
+// a kill during the backup never leaves a fragment under the backup's
+// name. A DB.vN.bak that is not a sound copy at version v (the fragment
+// an older canarykit left when it was killed while writing it directly)
+// is moved aside to DB.vN.bak.incomplete and written again.
+func backupBeforeUpgrade(ctx context.Context, db *sql.DB, path string, v int) error {
+	bak := fmt.Sprintf("%s.v%d.bak", path, v)
+	if _, err := os.Lstat(bak); err == nil {
+		if soundBackup(ctx, bak, v) {
+			return nil
+		}
+		if err := os.Rename(bak, bak+".incomplete"); err != nil {
+			return fmt.Errorf("cannot back up %s before upgrading it: %s is not a complete backup and cannot be moved aside: %v", path, bak, err)
+		}
+	}
+	if err := writeCopy(ctx, db, bak); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("cannot back up %s before upgrading it: %v", path, err)
+	}
+	return nil
+}
+
+// soundBackup says whether file is a complete copy of a history at
+// version v; it only reads file.
+func soundBackup(ctx context.Context, file string, v int) bool {
+	b, err := openRO(ctx, file, file)
+	if err != nil {
+		return false
+	}
+	defer b.Close()
+	got, err := userVersion(ctx, b)
+	if err != nil || got != v {
+		return false
+	}
+	var ok string
+	return b.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&ok) == nil && ok == "ok"
 }
 
 func userVersion(ctx context.Context, db *sql.DB) (int, error) {
