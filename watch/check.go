@@ -2,6 +2,8 @@ package watch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -129,21 +131,31 @@ func (w *Watcher) check(ctx context.Context, t *Target, id store.Target, st *sto
 	opts := verify.Options{Keys: ks.list, Threshold: t.Threshold, At: at, Signatures: in.sigs, MaxAge: t.MaxAge,
 		WarnBefore: t.WarnBefore, Freshness: verify.FreshnessOptions{Tokens: in.tokens}}
 	ks.use.Lock()
-	r, body := judge(in, opts, st.Baseline)
+	r, body, others := judge(in, opts, st.Baseline)
 	ks.use.Unlock()
 	r.Source = in.source
 	for _, n := range in.notes {
 		r.Add(n.Name, n.Status, n.Message)
 	}
+	for _, o := range others {
+		rec.Also = append(rec.Also, canaryOf(o.r, o.data, nil, in))
+	}
 	w.compare(ctx, t, st, at, r, body, in, v, rec)
 	return v, rec
 }
 
-// judge verifies the input and returns the verdict and the canary judged
-// (for a page, its best block). The baseline is passed as Previous
-// unless it is the very canary judged: a canary compared with itself
-// would read as not renewed.
-func judge(in *input, opts verify.Options, base *store.Canary) (*verify.Result, []byte) {
+// block is one signed block of a page and its verdict.
+type block struct {
+	data []byte
+	r    *verify.Result
+}
+
+// judge verifies the input and returns the verdict, the canary judged
+// (for a page, its newest genuine block, as verify.JudgePage chooses),
+// and the page's other genuinely signed blocks, which are kept too. The
+// baseline is passed as Previous unless it is the very canary judged: a
+// canary compared with itself would read as not renewed.
+func judge(in *input, opts verify.Options, base *store.Canary) (*verify.Result, []byte, []block) {
 	one := func(data []byte) *verify.Result {
 		o := opts
 		if base != nil && signedDigest(data, len(o.Signatures) > 0) != base.Digest {
@@ -152,14 +164,66 @@ func judge(in *input, opts verify.Options, base *store.Canary) (*verify.Result, 
 		return verify.Verify(data, o)
 	}
 	if !in.page {
-		return one(in.data), in.data
+		return one(in.data), in.data, nil
 	}
-	r, best := verify.JudgePage(in.blocks, one)
+	r, best, all := verify.JudgePageAll(in.blocks, one)
 	if best < 0 {
-		return r, nil
+		return r, nil, nil
 	}
 	in.source.Block = best + 1
-	return r, in.blocks[best]
+	var others []block
+	for i, o := range all {
+		if i != best && o.Genuine() {
+			others = append(others, block{in.blocks[i], o})
+		}
+	}
+	return r, in.blocks[best], others
+}
+
+// canaryOf is the history's record of a canary judged r.
+func canaryOf(r *verify.Result, body []byte, files []store.File, in *input) *store.Canary {
+	c := &store.Canary{Body: body, Files: files, Digest: r.Digest, Signers: goodSigners(r), Source: in.source.Location,
+		Issued: issuedOf(r), Expires: expiresOf(r), Kind: "unparsed", Status: r.Status}
+	c.Good = r.Status == verify.OK || r.Status == verify.Warning
+	if in.source.FinalURL != "" {
+		c.Source = in.source.FinalURL
+	}
+	if r.Digest == "" {
+		c.Digest = canary.Digest(body)
+	}
+	switch {
+	case r.Canary != nil:
+		c.Kind, c.Serial, c.Issuer = "canarykit", int64(r.Canary.Serial), r.Canary.Issuer.Name
+	case r.FreeText != nil:
+		c.Kind = "free-text"
+	}
+	c.Fingerprint = fingerprint(r, body)
+	return c
+}
+
+// fingerprint names what makes a canary distinct in the history: its
+// signed text and its good signatures. Text outside the signed block,
+// signatures by keys nobody gave, and timestamp files are not part of it:
+// a hostile server could vary them on every request, and each variation
+// would otherwise be stored as a canary of its own.
+func fingerprint(r *verify.Result, body []byte) string {
+	if r.Digest == "" { // nothing signed could be read
+		return store.MakeFingerprint(body, nil)
+	}
+	var sigs []string
+	for _, s := range r.Signatures {
+		if s.Status == verify.SigGood {
+			sigs = append(sigs, fmt.Sprintf("%s %s %s", s.Fingerprint, s.Created.UTC().Format(time.RFC3339), s.Hash))
+		}
+	}
+	slices.Sort(sigs)
+	sigs = slices.Compact(sigs)
+	h := sha256.New()
+	fmt.Fprintf(h, "signed %s\n", r.Digest)
+	for _, s := range sigs {
+		fmt.Fprintf(h, "good %s\n", s)
+	}
+	return "v2:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // signedDigest names the signed text of data as verify does, or "".
@@ -176,15 +240,9 @@ func signedDigest(data []byte, detached bool) string {
 
 func issuedOf(r *verify.Result) time.Time { return r.Issued() }
 
-func expiresOf(r *verify.Result) time.Time {
-	switch {
-	case r.Canary != nil:
-		return r.Canary.Expires
-	case r.FreeText != nil && r.FreeText.Expires != nil:
-		return *r.FreeText.Expires
-	}
-	return time.Time{}
-}
+// expiresOf is when the canary lapses for this watch list: its own
+// expiry, or earlier when the target's max_age says so.
+func expiresOf(r *verify.Result) time.Time { return r.Expires() }
 
 func goodSigners(r *verify.Result) []string {
 	var out []string
@@ -225,21 +283,7 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 	for _, tk := range in.tokens {
 		files = append(files, store.File{Kind: "tsr", Data: tk})
 	}
-	c := &store.Canary{Body: body, Files: files, Digest: r.Digest, Signers: goodSigners(r), Source: in.source.Location,
-		Issued: issuedOf(r), Expires: expiresOf(r), Kind: "unparsed"}
-	if in.source.FinalURL != "" {
-		c.Source = in.source.FinalURL
-	}
-	if r.Digest == "" {
-		c.Digest = canary.Digest(body)
-	}
-	switch {
-	case r.Canary != nil:
-		c.Kind, c.Serial, c.Issuer = "canarykit", int64(r.Canary.Serial), r.Canary.Issuer.Name
-	case r.FreeText != nil:
-		c.Kind = "free-text"
-	}
-	c.Fingerprint = store.MakeFingerprint(c.Body, c.Files)
+	c := canaryOf(r, body, files, in)
 
 	base, last := st.Baseline, st.LastSeen
 	known, err := w.DB.CanaryByFingerprint(ctx, rec.TargetID, c.Fingerprint)
@@ -257,10 +301,13 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 	// A key change: good signatures, but by keys that did not sign the
 	// baseline. The watch list names the keys, so both may be "valid";
 	// a hijacked domain can publish a new key next to a new canary.
+	// A signer the baseline lists in its Signer: lines is not new: the
+	// publisher named it, and m-of-n canaries rotate among their signers.
 	if base != nil && !sameAsBase && len(base.Signers) > 0 && len(c.Signers) > 0 {
+		known := append(slices.Clone(base.Signers), listedSigners(base.Body)...)
 		var fresh []string
 		for _, fp := range c.Signers {
-			if !slices.Contains(base.Signers, fp) {
+			if !slices.Contains(known, fp) {
 				fresh = append(fresh, fp)
 			}
 		}
@@ -273,8 +320,18 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 			}
 		}
 	}
-	// Replay: a canary older than the baseline is served again.
-	if first != nil && base != nil && !sameAsBase && first.ID != base.ID && first.FirstSeen.Before(base.FirstSeen) {
+	// Replay: a canary older than the newest genuine one is served, even
+	// when it is the baseline (a trip followed by a rollback to the last
+	// canary that passed), or one first seen before the baseline is
+	// served again.
+	if n := st.Newest; n != nil && olderThan(c, n) {
+		msg := fmt.Sprintf("an older canary (%s) is served after a newer one signed by the publisher's keys (%s, first seen %s) (replay)",
+			describeCanary(c), describeCanary(n), n.FirstSeen.Format("2006-01-02 15:04 UTC"))
+		r.Add("replay", verify.Critical, msg)
+		if !sameAsLast {
+			ev("replay", verify.Critical, "%s", msg)
+		}
+	} else if first != nil && base != nil && !sameAsBase && first.ID != base.ID && first.FirstSeen.Before(base.FirstSeen) {
 		msg := fmt.Sprintf("an older canary, first seen %s, is served again instead of the one seen since %s (replay)",
 			first.FirstSeen.Format("2006-01-02 15:04 UTC"), base.FirstSeen.Format("2006-01-02 15:04 UTC"))
 		r.Add("replay", verify.Critical, msg)
@@ -350,6 +407,47 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 	w.alert(t, st, v, rec)
 }
 
+// olderThan says whether c is provably an earlier canary than n, the
+// newest genuine one: a lower serial (or the same serial issued earlier),
+// or, for free text, an earlier issue date.
+func olderThan(c, n *store.Canary) bool {
+	if c.Digest == n.Digest {
+		return false
+	}
+	if c.Kind == "canarykit" && n.Kind == "canarykit" {
+		return c.Serial < n.Serial || c.Serial == n.Serial && c.Issued.Before(n.Issued)
+	}
+	if c.Kind == "unparsed" || c.Issued.IsZero() || n.Issued.IsZero() {
+		return false
+	}
+	return c.Issued.Before(n.Issued)
+}
+
+func describeCanary(c *store.Canary) string {
+	if c.Kind == "canarykit" {
+		return fmt.Sprintf("serial %d, issued %s", c.Serial, c.Issued.Format("2006-01-02 15:04 UTC"))
+	}
+	if !c.Issued.IsZero() {
+		return "issued " + c.Issued.Format("2006-01-02 15:04 UTC")
+	}
+	return c.Digest
+}
+
+// listedSigners returns the fingerprints a stored canarykit canary lists
+// in its Signer: lines (body is a clearsigned block, or the signed text
+// of a canary with detached signatures), or nil.
+func listedSigners(body []byte) []string {
+	text := body
+	if s, err := canary.Open(body); err == nil {
+		text = s.Text
+	}
+	c, err := canary.Parse(text)
+	if err != nil {
+		return nil
+	}
+	return c.Signers
+}
+
 func hasCritical(events []store.Event) bool {
 	for _, e := range events {
 		if e.Status == verify.Critical {
@@ -409,17 +507,19 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 	}
 	rec.FailureKind = f.kind
 	escalate := rec.Failures >= t.UnreachableAfter && at.Sub(rec.FailingSince) >= t.UnreachableFor
+	seen := st.LastSeen != nil || st.Newest != nil
 	status := verify.Unknown
 	summary := f.err.Error()
 	if escalate {
 		rec.Escalated = true
-		if f.kind == failVanished && st.LastSeen != nil {
+		if f.kind == failVanished && seen {
 			status = verify.Warning
-			exp := st.LastSeen.Expires
 			summary = fmt.Sprintf("the canary has vanished (%d checks since %s): %s", rec.Failures, rec.FailingSince.Format("2006-01-02 15:04 UTC"), f.err)
-			if !exp.IsZero() && !at.Before(exp) {
+			// The lapse is the newest genuine canary's: whatever
+			// replaced it (a notice, a forgery, nothing) does not renew it.
+			if n := st.Newest; n != nil && !n.Expires.IsZero() && !at.Before(n.Expires) {
 				status = verify.Critical
-				summary += fmt.Sprintf("; the last canary seen expired on %s, and no newer one is published", exp.Format("2006-01-02 15:04 UTC"))
+				summary += fmt.Sprintf("; the last genuine canary expired on %s, and no newer one is published", n.Expires.Format("2006-01-02 15:04 UTC"))
 			}
 		} else {
 			summary = fmt.Sprintf("could not check for %s (%d checks in a row): %s", verify.Human(at.Sub(rec.FailingSince)), rec.Failures, f.err)
@@ -427,10 +527,13 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 		switch {
 		case !st.Escalated || st.FailureKind != f.kind:
 			typ := failUnreachable
-			if f.kind == failVanished && st.LastSeen != nil {
+			if f.kind == failVanished && seen {
 				typ = failVanished
 			}
 			rec.Events = append(rec.Events, store.Event{Type: typ, Status: status, Message: summary})
+			if typ == failVanished && status == verify.Critical && st.LastStatus != verify.Critical {
+				rec.Events = append(rec.Events, store.Event{Type: "expired", Status: status, Message: summary})
+			}
 		case status == verify.Critical && st.LastStatus != verify.Critical:
 			// Vanished, and now the last canary seen has lapsed too.
 			rec.Events = append(rec.Events, store.Event{Type: "expired", Status: status, Message: summary})
@@ -448,7 +551,9 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 	rec.Status, rec.Summary = status, summary
 	rec.Changed = rec.HardStatus != st.LastStatus || st.LastCheck.IsZero()
 	v.Status, v.Soft, v.Summary, v.Failures = status, rec.Soft, summary, rec.Failures
-	if st.LastSeen != nil {
+	if n := st.Newest; n != nil {
+		v.Issued, v.Expires = n.Issued, n.Expires
+	} else if st.LastSeen != nil {
 		v.Issued, v.Expires = st.LastSeen.Issued, st.LastSeen.Expires
 	}
 	if rec.Changed && !rec.Soft {

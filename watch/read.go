@@ -95,6 +95,9 @@ func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.
 		}
 		in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
 			Message: fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", res.FinalURL, st.LastSeen.LastSeen.Format("2006-01-02 15:04 UTC"))})
+		if fail := unsigned(res.FinalURL, in); fail != nil { // stored by an earlier version
+			return nil, fail
+		}
 		return in, nil
 	}
 	in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
@@ -115,10 +118,8 @@ func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.
 	}
 	if len(t.Sigs) == 0 && len(in.blocks) == 0 && !bytes.Contains(res.Body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
 		for _, ext := range []string{".asc", ".sig"} {
-			if body := w.neighbour(nctx, f, res.FinalURL, ext, in); body != nil {
-				if _, err := canary.ReadSignatures(body); err == nil {
-					in.sigs = append(in.sigs, body)
-				}
+			if body := w.neighbour(nctx, f, res.FinalURL, ext, in); body != nil && verify.NeighbourSignature(body) == nil {
+				in.sigs = append(in.sigs, body)
 			}
 		}
 	}
@@ -129,14 +130,34 @@ func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.
 				err: fmt.Errorf("no signed canary on the page %s: it shows no \"-----BEGIN PGP SIGNED MESSAGE-----\" block", res.FinalURL)}
 		}
 	}
+	if fail := unsigned(res.FinalURL, in); fail != nil {
+		return nil, fail
+	}
 	for i := range maxTokens {
-		token := w.neighbour(nctx, f, canary.TokenName(res.FinalURL, i), "", in)
+		name := canary.TokenName(res.FinalURL, i)
+		token := w.neighbour(nctx, f, name, "", in)
 		if token == nil {
+			break
+		}
+		if err := verify.NeighbourToken(token); err != nil {
+			in.notes = append(in.notes, verify.NotToken(name, err))
 			break
 		}
 		in.tokens = append(in.tokens, token)
 	}
 	return in, nil
+}
+
+// unsigned is the failure for a canary replaced by text that nobody
+// signed (a notice, an error page served as 200): the canary is gone,
+// however plausible the text. It is never judged or stored as a canary,
+// so it can neither start a lapse of its own nor hide one.
+func unsigned(where string, in *input) *failure {
+	if in.page || len(in.sigs) > 0 || bytes.Contains(in.data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
+		return nil
+	}
+	return &failure{kind: failVanished, status: in.source.Status,
+		err: fmt.Errorf("%s holds %d bytes of unsigned text instead of a signed canary (no signed block, and no signature file beside it): anyone could have written it", where, len(in.data))}
 }
 
 func (w *Watcher) readSig(ctx context.Context, f *fetch.Fetcher, s string) ([]byte, error) {
@@ -207,6 +228,9 @@ func readFile(t *Target, at time.Time) (*input, *failure) {
 				}
 			}
 		}
+	}
+	if fail := unsigned(t.File, in); fail != nil {
+		return nil, fail
 	}
 	for i := range maxTokens {
 		b, err := canary.ReadFile(canary.TokenName(t.File, i))

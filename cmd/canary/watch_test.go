@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -44,10 +45,14 @@ func TestWatchScripts(t *testing.T) {
 			"hooksrv":   hookServerCmd,
 			"freeport":  freePortCmd,
 			"httpget":   httpGetCmd,
+			"mkpage":    mkpageCmd,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "gpg" {
 				_, err := exec.LookPath("gpg")
+				if err != nil && os.Getenv("CI") != "" {
+					return false, errors.New("gpg is required under CI")
+				}
 				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
@@ -82,12 +87,19 @@ func wsite(ts *testscript.TestScript, args []string) *site {
 	return s
 }
 
-// wserveCmd, "wserve NAME DIR", serves DIR on 127.0.0.N:PORT and sets $NAME
-// to its URL. /slow/P answers after 2 seconds; wdown NAME makes the site
-// drop every connection until wup NAME.
+// wserveCmd, "wserve [-fallback FILE] NAME DIR", serves DIR on
+// 127.0.0.N:PORT and sets $NAME to its URL. /slow/P answers after 2
+// seconds; wdown NAME makes the site drop every connection until wup NAME.
+// With -fallback, a path with no file answers 200 with FILE, as
+// single-page sites and CMS fallbacks do (FILE ending .html is served as
+// a page, anything else as bytes).
 func wserveCmd(ts *testscript.TestScript, neg bool, args []string) {
+	var fallback string
+	if len(args) > 2 && args[0] == "-fallback" {
+		fallback, args = ts.MkAbs(args[1]), args[2:]
+	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: wserve NAME DIR")
+		ts.Fatalf("usage: wserve [-fallback FILE] NAME DIR")
 	}
 	n := nextHost.Add(1)
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.%d.%d:0", 10+n/200, 10+n%200))
@@ -109,8 +121,22 @@ func wserveCmd(ts *testscript.TestScript, neg bool, args []string) {
 		// An ETag from the content, as real servers derive one from the
 		// size: Last-Modified alone has one-second steps, and a script
 		// changes a file within the second.
-		if b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path.Clean("/"+r.URL.Path)))); err == nil {
+		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path.Clean("/"+r.URL.Path))))
+		if err == nil {
 			w.Header().Set("ETag", fmt.Sprintf(`"%x"`, sha256.Sum256(b)))
+		} else if fallback != "" {
+			body, err := os.ReadFile(fallback)
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			if strings.HasSuffix(fallback, ".html") {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			} else {
+				w.Header().Set("Content-Type", "application/octet-stream")
+			}
+			w.Write(body)
+			return
 		}
 		files.ServeHTTP(w, r)
 	})}

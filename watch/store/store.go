@@ -50,20 +50,28 @@ func DefaultPath(getenv func(string) string) (string, error) {
 var ErrNoDatabase = errors.New("no history database")
 
 // Open opens the database at path, creating it (and its directory) if
-// needed, and upgrades its schema.
+// there is no file, and upgrades its schema. A symlink is followed, so
+// that SQLite's -wal and -shm files sit beside the real file. An existing
+// file that is not a history (empty, not SQLite, another program's SQLite
+// database) is refused, never rewritten: a new database is made only where
+// there is no file.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("database path %q: a path with ? or # cannot be used; choose another --db", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the directory for the history database: %v", err)
+	real, exists, err := resolvePath(path)
+	if err != nil {
+		return nil, err
 	}
-	// FULL sync: a check that was reported is on disk, even after a power
-	// cut. Immediate transactions: a writer takes the lock up front, so
-	// two writers wait for each other (busy_timeout) instead of one
-	// failing half way with SQLITE_BUSY.
-	dsn := path + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	if !exists {
+		if err := createNew(ctx, real); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkFile(real, path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", rwDSN(real))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the history database %s: %v", path, err)
 	}
@@ -72,20 +80,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("cannot open the history database %s: %v", path, err)
 	}
+	// Only reads until the file is known to be a history: a foreign
+	// database is left as it was.
+	if _, err := checkSchema(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil || mode != "wal" {
 		db.Close()
 		return nil, fmt.Errorf("%s is not a usable history database (journal mode %q, %v); is it an SQLite database made by canary watch?", path, mode, err)
 	}
-	if err := migrate(ctx, db, path); err != nil {
+	if err := migrate(ctx, db, real); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &DB{db: db, Path: path}, nil
 }
 
-// OpenExisting is Open for commands that only read history: a missing
-// database is an error, not a new empty one.
+// OpenExisting is Open for commands that only read history or amend it:
+// a missing database is an error, not a new empty one.
 func OpenExisting(ctx context.Context, path string) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		if os.IsNotExist(err) {
@@ -151,8 +165,11 @@ type TargetSpec struct{ Name, Location string }
 // as needed. A target is its name and its location together: when the
 // location of a name changes, the old target is retired with its history
 // and a new one begins, so that one site's history is never shown as
-// another's. Targets missing from specs are left as they are (a watch
-// list may be split, or run with --target).
+// another's. When a name goes back to a location it had, the retired
+// target of that name and location (the one retired last) is active
+// again, with its history and baseline, instead of a new one. Targets
+// missing from specs are left as they are (a watch list may be split, or
+// run with --target).
 func (d *DB) SyncTargets(ctx context.Context, specs []TargetSpec, at time.Time) ([]Target, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -190,8 +207,25 @@ func (d *DB) SyncTargets(ctx context.Context, specs []TargetSpec, at time.Time) 
 				return nil, err
 			}
 		}
-		t = Target{ID: newID(), Name: s.Name, Location: s.Location, Created: at}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO targets (id, name, location, created) VALUES (?, ?, ?, ?)", t.ID, t.Name, t.Location, ts(at)); err != nil {
+		// A name that moves back to where it was is that old target
+		// again, with its history and baseline: a new identity would
+		// have no baseline, and a statement dropped meanwhile would pass
+		// as a new canary. Of several, the one retired last.
+		var created sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT id, created FROM targets WHERE name = ? AND location = ? AND retired IS NOT NULL
+			ORDER BY retired DESC, created DESC LIMIT 1`, s.Name, s.Location).Scan(&t.ID, &created)
+		switch {
+		case err == nil:
+			t = Target{ID: t.ID, Name: s.Name, Location: s.Location, Created: parseTS(created)}
+			if _, err := tx.ExecContext(ctx, "UPDATE targets SET retired = NULL WHERE id = ?", t.ID); err != nil {
+				return nil, err
+			}
+		case errors.Is(err, sql.ErrNoRows):
+			t = Target{ID: newID(), Name: s.Name, Location: s.Location, Created: at}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO targets (id, name, location, created) VALUES (?, ?, ?, ?)", t.ID, t.Name, t.Location, ts(at)); err != nil {
+				return nil, err
+			}
+		default:
 			return nil, err
 		}
 		active[s.Name] = t
@@ -346,8 +380,11 @@ type State struct {
 	LastChange time.Time
 	// LastSeen is the canary served at the last successful check;
 	// Baseline the one the next canary is compared with (the last good
-	// or accepted one). Both have their files.
-	LastSeen, Baseline *Canary
+	// or accepted one). Both have their files. Newest is the newest
+	// canary ever seen with a good signature by the watch list's keys
+	// (without its files), whatever its verdict was: an older one served
+	// after it is a replay, and a canary that vanished lapses with it.
+	LastSeen, Baseline, Newest *Canary
 	// Failures counts checks in a row that could not read a canary,
 	// since FailingSince; Escalated says they were reported.
 	Failures     int
@@ -387,6 +424,9 @@ func (d *DB) State(ctx context.Context, targetID string) (*State, error) {
 		} else if st.Baseline, err = d.Canary(ctx, baseline.Int64); err != nil {
 			return nil, err
 		}
+	}
+	if st.Newest, err = d.newest(ctx, targetID); err != nil {
+		return nil, err
 	}
 	var status int
 	var sent sql.NullString
@@ -437,8 +477,11 @@ type Record struct {
 	NoteExpiring, NoteExpired bool
 	// NewBaseline makes Canary the baseline for the next comparison.
 	NewBaseline bool
-	Events      []Event // CanaryID 0 means this record's canary
-	Changed     bool    // the reported status changed: sets last_change
+	// Also are other canaries seen in this check (the older signed
+	// blocks of a page), stored if new; they change no state.
+	Also    []*Canary
+	Events  []Event // CanaryID 0 means this record's canary
+	Changed bool    // the reported status changed: sets last_change
 
 	Failures     int
 	FailingSince time.Time
@@ -503,6 +546,9 @@ func save(ctx context.Context, tx *sql.Tx, r *Record) error {
 			return err
 		}
 		canaryID = c.ID
+	}
+	if err := saveAlso(ctx, tx, r); err != nil {
+		return err
 	}
 	detail := any(nil)
 	if r.Detail != nil {
