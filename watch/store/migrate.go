@@ -134,6 +134,14 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_pending ON deliveries(state) WHERE state = 'pending';
 `,
+	// 3: validators stored before fetch kept only strong ones may be
+	// weak (a Last-Modified within the second of the answer, a W/ ETag),
+	// and a server with one-second file times answers 304 to them for a
+	// canary replaced in that second, for ever. Forget them: each target
+	// costs one full fetch, once.
+	`
+UPDATE target_state SET etag = '', last_modified = '';
+`,
 }
 
 // Version is the schema version this canarykit writes.

@@ -33,6 +33,8 @@ var fixtures = []string{
 	`INSERT INTO alerts (id, target_id, at, kind, status, payload) VALUES (1, '00112233445566778899aabbccddeeff', '2026-01-02T00:00:00.000000000Z', 'problem', 2, '{"kind":"problem"}');
 	 INSERT INTO deliveries (alert_id, channel, state) VALUES (1, 'webhook-1', 'pending');
 	 INSERT INTO alert_state VALUES ('00112233445566778899aabbccddeeff', 2, '2026-01-02T00:00:00.000000000Z');`,
+	// Version 3 stores only strong validators; the schema is the same.
+	`UPDATE target_state SET etag = '"strong"' WHERE target_id = '00112233445566778899aabbccddeeff';`,
 }
 
 // TestMigrateFromEveryVersion builds a database at every earlier schema
