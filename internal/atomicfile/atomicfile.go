@@ -10,9 +10,17 @@ import (
 // Write replaces path with data: a temporary file in the same directory is
 // written, synced and renamed over path, and the directory is synced so the
 // rename survives a power cut.
-func Write(path string, data []byte, perm os.FileMode) (err error) {
+func Write(path string, data []byte, perm os.FileMode) error {
+	return WriteAs(path, data, perm, "."+filepath.Base(path)+".tmp*")
+}
+
+// WriteAs is Write with the temporary file named by pattern, as for
+// os.CreateTemp: a writer that cleans up after a killed run names its
+// temporary files so that it can tell them from everything else. The
+// temporary file is readable by its owner only until it is renamed.
+func WriteAs(path string, data []byte, perm os.FileMode, pattern string) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/canarykit/canarykit/internal/atomicfile"
 )
 
 // tempPrefix starts the name of every temporary file the dashboard
@@ -40,41 +42,10 @@ const staleAfter = time.Hour
 // named with this process's id is never another write's at work.
 var writing sync.Mutex
 
-// writeFile replaces file with data, as atomicfile.Write does but under a
-// name of ours: a temporary file beside it is written, synced, made
-// readable and renamed over it, and the directory synced.
-func writeFile(file string, data []byte) (err error) {
-	dir := filepath.Dir(file)
-	f, err := os.CreateTemp(dir, tempPrefix+strconv.Itoa(os.Getpid())+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), file); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every file system can sync a directory
-		d.Close()
-	}
-	return nil
+// writeFile replaces file with data atomically, under a temporary name
+// of ours.
+func writeFile(file string, data []byte) error {
+	return atomicfile.WriteAs(file, data, 0o644, tempPrefix+strconv.Itoa(os.Getpid())+"-*")
 }
 
 // cleanStale removes from dir the temporary files that a write killed
