@@ -113,8 +113,8 @@ func roDSN(real string) (string, error) {
 // when the last connection closes; the database's bytes and mtime do not
 // change.
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("database path %q: a path with ? or # cannot be used; choose another --db", path)
+	if err := usablePath(path); err != nil {
+		return nil, err
 	}
 	real, exists, err := resolvePath(path)
 	if err != nil {
@@ -364,4 +364,13 @@ func vacuumInto(ctx context.Context, db *sql.DB, file string) error {
 	}
 	conn.Close()
 	return err
+}
+
+// usablePath refuses a path the SQLite driver would read as options: its
+// file name ends at the first ? or #.
+func usablePath(path string) error {
+	if strings.ContainsAny(path, "?#") {
+		return fmt.Errorf("database path %q: a path with ? or # cannot be used; choose another --db", path)
+	}
+	return nil
 }

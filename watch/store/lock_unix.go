@@ -47,8 +47,8 @@ func (e *ErrLocked) Error() string {
 // on a descriptor of the database file, and closing any descriptor of a
 // file drops the POSIX locks SQLite holds on it in this process.
 func Acquire(ctx context.Context, path string, wait bool) (*Lock, error) {
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("database path %q: a path with ? or # cannot be used; choose another --db", path)
+	if err := usablePath(path); err != nil {
+		return nil, err
 	}
 	for {
 		real, exists, err := resolvePath(path)

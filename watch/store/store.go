@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -56,8 +55,8 @@ var ErrNoDatabase = errors.New("no history database")
 // database) is refused, never rewritten: a new database is made only where
 // there is no file.
 func Open(ctx context.Context, path string) (*DB, error) {
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("database path %q: a path with ? or # cannot be used; choose another --db", path)
+	if err := usablePath(path); err != nil {
+		return nil, err
 	}
 	real, exists, err := resolvePath(path)
 	if err != nil {
