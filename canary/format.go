@@ -54,12 +54,16 @@ type Statement struct {
 
 // Limits that keep a hostile canary from costing unbounded time or memory.
 const (
-	MaxTextLen       = 2000
-	MaxIssuerLen     = 200
-	MaxURLLen        = 2000
-	MaxStatements    = 1000
-	MaxSigners       = 20
-	MaxCanaryBytes   = 4 << 20
+	MaxTextLen     = 2000
+	MaxIssuerLen   = 200
+	MaxURLLen      = 2000
+	MaxStatements  = 1000
+	MaxSigners     = 20
+	MaxCanaryBytes = 4 << 20
+	// MaxSerial is 2^53-1: JSON readers that hold numbers as doubles
+	// (JavaScript, jq) cannot tell larger serials apart, so their replay
+	// checks would fail.
+	MaxSerial        = 1<<53 - 1
 	timeLayout       = "2006-01-02T15:04:05Z"
 	statementsHeader = "Statements:"
 )
@@ -186,8 +190,11 @@ func (c *Canary) Validate() error {
 	if err := checkURL(c.Issuer.URL); err != nil {
 		return inField("issuer-url", err)
 	}
-	if c.Serial < 1 || c.Serial > 1e18 {
-		return fieldErr("serial", "serial %d is out of range (1 to 10^18)", c.Serial)
+	if c.Serial < 1 {
+		return fieldErr("serial", "serial %d is out of range (1 to 2^53-1)", c.Serial)
+	}
+	if c.Serial > MaxSerial {
+		return fieldErr("serial", "serial %d is larger than 2^53-1, the largest number JSON readers agree on", c.Serial)
 	}
 	for _, f := range []struct {
 		name string

@@ -53,6 +53,11 @@ type Options struct {
 	// for the feed and the instructions on the page; optional.
 	BaseURL string
 	Now     time.Time
+	// Private are the paths that must not be in the site, since all of
+	// it goes to the web server: the definition and its signers' key
+	// files. Build refuses a site that holds one of them, or any OpenPGP
+	// secret key (CheckSite), before it writes anything.
+	Private []Private
 }
 
 // A Result says what Build wrote.
@@ -102,6 +107,9 @@ func Build(o Options) (*Result, error) {
 	}
 	if o.BaseURL != "" && !strings.HasPrefix(o.BaseURL, "https://") && !strings.HasPrefix(o.BaseURL, "http://") {
 		return nil, fmt.Errorf("--base-url %q must start with https:// or http://", o.BaseURL)
+	}
+	if err := CheckSite(o.Site, o.Private); err != nil {
+		return nil, err
 	}
 	curPath := filepath.Join(o.Dir, canary.CurrentFile)
 	data, err := canary.ReadFile(curPath)

@@ -154,6 +154,7 @@ var replacements = []any{
 	nil, true, false,
 	json.Number("0"), json.Number("1"), json.Number("-1"), json.Number("2.5"), json.Number("2.0"), json.Number("20"),
 	json.Number("21"), json.Number("6"), json.Number("1e3"), json.Number("1000000000000000000"), json.Number("1000000000000000001"),
+	json.Number("9007199254740991"), json.Number("9007199254740992"),
 	json.Number("1e-400"), float64(3), 7,
 	"", "a", "A", "-x", "no-warrants", "90d", "90 days", "1w3d", "https://a.example", "http://a b", "ftp://x",
 	"2025-01-31T00:00:00Z", "2025-01-31T00:00:00+01:00", "2025-13-45T00:00:00Z", "2025-01-31T23:59:60Z", "2016-12-31T23:59:60Z",

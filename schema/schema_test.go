@@ -545,8 +545,9 @@ func TestValidateJSONCanary(t *testing.T) {
 			`signers: must be a list, but it is empty`,
 		}},
 		{"threshold 21", canary(`"threshold": 2`, `"threshold": 21`), []string{`threshold: must be at most 20, not 21`}},
-		{"serial above 10^18", canary(`"serial": 7`, `"serial": 1000000000000002000`), []string{`serial: must be at most 1000000000000000000, not 10000000000000020`}},
-		{"serial 10^18", canary(`"serial": 7`, `"serial": 1000000000000000000`), nil},
+		{"serial 2^53", canary(`"serial": 7`, `"serial": 9007199254740992`), []string{`serial: must be at most 9007199254740991, not 9007199254740992`}},
+		{"serial 10^18", canary(`"serial": 7`, `"serial": 1000000000000000000`), []string{`serial: must be at most 9007199254740991, not 1000000000000000000`}},
+		{"serial 2^53-1", canary(`"serial": 7`, `"serial": 9007199254740991`), nil},
 		{"bad previous", canary(`"sha256:0123`, `"sha1:0123`), []string{`previous: "sha1:0123`}},
 		{"no statements", canary(`[{"id": "no-warrants", "text": "We have not received any warrants."}]`, `[]`), []string{
 			`statements: must have at least one entry`,

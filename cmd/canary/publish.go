@@ -51,7 +51,7 @@ is written. An expired canary is published with a notice that it expired.
 			if err != nil {
 				return err
 			}
-			res, err := buildSite(def, out, site, baseURL, now)
+			res, err := buildSiteOf(def, config, out, site, baseURL, now)
 			if err != nil {
 				return err
 			}
@@ -69,6 +69,11 @@ is written. An expired canary is published with a notice that it expired.
 
 // buildSite publishes dir's current canary with the definition's keys.
 func buildSite(def *canary.Definition, dir, site, baseURL string, now time.Time) (*publish.Result, error) {
+	return buildSiteOf(def, "", dir, site, baseURL, now)
+}
+
+// buildSiteOf is buildSite of the definition read from config, when known.
+func buildSiteOf(def *canary.Definition, config, dir, site, baseURL string, now time.Time) (*publish.Result, error) {
 	var keys openpgp.EntityList
 	for _, ref := range def.Signers {
 		el, err := def.SignerKeys(ref)
@@ -77,7 +82,38 @@ func buildSite(def *canary.Definition, dir, site, baseURL string, now time.Time)
 		}
 		keys = append(keys, el...)
 	}
-	return publish.Build(publish.Options{Dir: dir, Site: site, Keys: keys, Threshold: def.Threshold, BaseURL: baseURL, Now: now})
+	return publish.Build(publish.Options{Dir: dir, Site: site, Keys: keys, Threshold: def.Threshold, BaseURL: baseURL, Now: now, Private: privatePaths(def, config)})
+}
+
+// checkSiteFolder refuses to publish into a folder (site, or dir when
+// site is empty) that holds the definition, a signer's secret key or any
+// OpenPGP secret key: the publisher is told to copy all of it to the web
+// server. config may be empty when unknown.
+func checkSiteFolder(def *canary.Definition, config, dir, site string) error {
+	if site == "" {
+		site = dir
+	}
+	return publish.CheckSite(site, privatePaths(def, config))
+}
+
+// privatePaths are what must never reach the web server:
+// the signers' key files, the definition and its folder.
+func privatePaths(def *canary.Definition, config string) []publish.Private {
+	var out []publish.Private
+	for i, ref := range def.Signers {
+		if strings.HasPrefix(ref.Key, canary.GPGPrefix) || strings.HasPrefix(ref.Key, canary.KMSPrefix) || ref.Key == "" {
+			continue
+		}
+		out = append(out, publish.Private{Path: def.KeyPath(ref), What: fmt.Sprintf("the secret key of signer %d of the definition", i+1)})
+	}
+	if config != "" {
+		out = append(out, publish.Private{Path: config, What: "the canary definition"})
+	}
+	dir := def.Dir
+	if dir == "" {
+		dir = "."
+	}
+	return append(out, publish.Private{Path: dir, What: "the folder of the canary definition"})
 }
 
 func reportSite(io *streams, res *publish.Result, format string) error {
