@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -23,28 +25,32 @@ const DraftFile = "draft.txt"
 // or a clearsigned canary. The signed text and the signatures already there
 // are kept byte for byte, so earlier signatures stay valid.
 func Cosign(data []byte, s *Signer, t time.Time) ([]byte, error) {
-	var signed *Signed
-	if markerIndex(data, beginSigned) >= 0 {
-		var err error
-		if signed, err = Open(data); err != nil {
-			return nil, err
-		}
-		if signed.Outside > 0 || signed.Blocks > 1 {
-			return nil, errors.New("the file holds text outside its signed block; cosign only a file written by canary")
-		}
-	} else {
-		if len(data) == 0 || data[len(data)-1] != '\n' {
-			return nil, errors.New("an unsigned draft must be text ending with a line break")
-		}
-		signed = &Signed{Text: data}
+	return CosignWith(data, s, t, CosignOptions{})
+}
+
+// CosignOptions change what Cosign accepts.
+type CosignOptions struct {
+	// FreeText allows a text that is not a canarykit canary (a free-text
+	// canary its publisher wrote by hand). Without it such a file is
+	// refused: the signer may have been handed something else to sign.
+	FreeText bool
+}
+
+// CosignWith is Cosign with options.
+func CosignWith(data []byte, s *Signer, t time.Time, opts CosignOptions) ([]byte, error) {
+	signed, c, err := Cosignable(data)
+	if err != nil && opts.FreeText && signed != nil {
+		c, err = nil, nil
 	}
-	if c, err := Parse(signed.Text); err == nil {
-		if len(c.Signers) > 0 && !contains(c.Signers, s.Fingerprint()) {
-			return nil, fmt.Errorf("key %s is not one of the signers this canary lists (%d listed); readers would not count its signature", s.Fingerprint(), len(c.Signers))
-		}
-		if !t.Before(c.Expires) {
-			return nil, fmt.Errorf("the canary expired on %s; issue a new one instead of signing this one", c.Expires.Format(time.RFC3339))
-		}
+	if err != nil {
+		return nil, err
+	}
+	// A free-text canary (c nil) has nothing to check but who signed it.
+	if c != nil && len(c.Signers) > 0 && !contains(c.Signers, s.Fingerprint()) {
+		return nil, fmt.Errorf("key %s is not one of the signers this canary lists (%d listed); readers would not count its signature", s.Fingerprint(), len(c.Signers))
+	}
+	if c != nil && !t.Before(c.Expires) {
+		return nil, fmt.Errorf("the canary expired on %s; issue a new one instead of signing this one", c.Expires.Format(time.RFC3339))
 	}
 	signedBy, err := signatureIssuers(signed.Signatures)
 	if err != nil {
@@ -59,15 +65,47 @@ func Cosign(data []byte, s *Signer, t time.Time) ([]byte, error) {
 	return signed.Encode()
 }
 
+// Cosignable reads a file canary cosign may sign: an unsigned canarykit
+// draft, or a clearsigned canarykit canary and nothing else. When the file
+// is well formed but its text is not a canarykit canary, the error comes
+// with the Signed (for CosignOptions.FreeText).
+func Cosignable(data []byte) (*Signed, *Canary, error) {
+	var signed *Signed
+	if markerIndex(data, beginSigned) >= 0 {
+		var err error
+		if signed, err = Open(data); err != nil {
+			return nil, nil, err
+		}
+		if signed.Outside > 0 || signed.Blocks > 1 {
+			return nil, nil, errors.New("the file holds text outside its signed block; cosign only a file written by canary")
+		}
+	} else {
+		if len(data) == 0 || data[len(data)-1] != '\n' {
+			return nil, nil, errors.New("not a canarykit canary: an unsigned draft must be text ending with a line break")
+		}
+		signed = &Signed{Text: data}
+	}
+	c, err := Parse(signed.Text)
+	if err != nil {
+		return signed, nil, fmt.Errorf("not a canarykit canary (%v); canary cosign signs only canaries and drafts that canary issue wrote (for a free-text canary you wrote yourself, add --free-text)", err)
+	}
+	return signed, c, nil
+}
+
 // CosignFile cosigns path in place. When path is the current canary of a
 // publication directory, its archive copy is updated with it, so that the
 // archive never disagrees with what is published.
 func CosignFile(path string, s *Signer, t time.Time) ([]byte, error) {
+	return CosignFileWith(path, s, t, CosignOptions{})
+}
+
+// CosignFileWith is CosignFile with options.
+func CosignFileWith(path string, s *Signer, t time.Time, opts CosignOptions) ([]byte, error) {
 	old, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	out, err := Cosign(old, s, t)
+	out, err := CosignWith(old, s, t, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +191,9 @@ func Successor(dir string, signed []byte) (*Canary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckChain(dir, prev); err != nil {
+		return nil, err
+	}
 	switch {
 	case prev == nil && (c.Serial != 1 || c.Previous != ""):
 		return nil, fmt.Errorf("the draft is serial %d, but %s has no canary yet", c.Serial, dir)
@@ -184,4 +225,201 @@ func PublishSigned(dir string, signed []byte) (*Canary, error) {
 		return nil, err
 	}
 	return c, archive(dir, c.Serial, signed)
+}
+
+// DraftDifferences compares a draft with the canary that d gives for the
+// draft's serial and issue time in the publication directory dir: issuer,
+// statements, expiry (cadence plus grace), threshold, signers and the
+// previous canary's digest. Each difference is one sentence; none means
+// the draft's text is exactly what "canary issue" would have written.
+func DraftDifferences(d *Definition, dir string, draft *Canary) ([]string, error) {
+	prev, prevSigned, err := ReadCurrent(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckChain(dir, prev); err != nil {
+		return nil, err
+	}
+	fps := make([]string, 0, len(d.Signers))
+	for _, ref := range d.Signers {
+		s, err := d.OpenSigner(ref, true)
+		if err != nil {
+			return nil, err
+		}
+		fps = append(fps, s.Fingerprint())
+	}
+	var prevText []byte
+	if prevSigned != nil {
+		prevText = prevSigned.Text
+	}
+	want, err := Next(d, fps, prev, prevText, draft.Issued)
+	if err != nil {
+		return []string{"the definition cannot make a canary issued when the draft says it was: " + err.Error()}, nil
+	}
+	var diffs []string
+	add := func(format string, a ...any) { diffs = append(diffs, fmt.Sprintf(format, a...)) }
+	if draft.Format != want.Format {
+		add("the draft's format is %q, the definition gives %q", draft.Format, want.Format)
+	}
+	if draft.Issuer.Name != want.Issuer.Name {
+		add("the draft's issuer is %q, the definition gives %q", draft.Issuer.Name, want.Issuer.Name)
+	}
+	if draft.Issuer.URL != want.Issuer.URL {
+		add("the draft's issuer URL is %q, the definition gives %q", draft.Issuer.URL, want.Issuer.URL)
+	}
+	if draft.Serial != want.Serial {
+		add("the draft is serial %d, the definition gives %d (after the current canary in %s)", draft.Serial, want.Serial, dir)
+	}
+	if !draft.Expires.Equal(want.Expires) {
+		add("the draft expires %s, the definition gives %s (issued %s plus cadence %s and grace %s)",
+			draft.Expires.UTC().Format(timeLayout), want.Expires.UTC().Format(timeLayout),
+			draft.Issued.UTC().Format(timeLayout), d.Cadence, d.Grace)
+	}
+	switch {
+	case draft.Previous == want.Previous:
+	case want.Previous == "":
+		add("the draft names a previous canary (%s), but %s has none", draft.Previous, dir)
+	case draft.Previous == "":
+		add("the draft names no previous canary, but it must chain to %s (%s)", filepath.Join(dir, CurrentFile), want.Previous)
+	default:
+		add("the draft's previous digest is %s, but %s is %s", draft.Previous, filepath.Join(dir, CurrentFile), want.Previous)
+	}
+	if draft.Threshold != want.Threshold {
+		add("the draft's threshold is %d, the definition gives %d", draft.Threshold, want.Threshold)
+	}
+	for _, fp := range want.Signers {
+		if !contains(draft.Signers, fp) {
+			add("the definition's signer %s is missing from the draft", fp)
+		}
+	}
+	for _, fp := range draft.Signers {
+		if !contains(want.Signers, fp) {
+			add("the draft lists signer %s, which the definition does not", fp)
+		}
+	}
+	if len(diffs) == 0 && strings.Join(draft.Signers, ",") != strings.Join(want.Signers, ",") {
+		add("the draft lists the definition's signers in a different order")
+	}
+	wantText := map[string]string{}
+	for _, st := range want.Statements {
+		wantText[st.ID] = st.Text
+	}
+	gotText := map[string]string{}
+	for _, st := range draft.Statements {
+		gotText[st.ID] = st.Text
+	}
+	for _, st := range want.Statements {
+		got, ok := gotText[st.ID]
+		switch {
+		case !ok:
+			add("the definition's statement %q (%q) is missing from the draft", st.ID, st.Text)
+		case got != st.Text:
+			add("the draft's statement %q reads %q, the definition gives %q", st.ID, got, st.Text)
+		}
+	}
+	for _, st := range draft.Statements {
+		if _, ok := wantText[st.ID]; !ok {
+			add("the draft has a statement %q (%q) that the definition does not", st.ID, st.Text)
+		}
+	}
+	if len(diffs) == 0 && len(draft.Statements) == len(want.Statements) {
+		for i := range want.Statements {
+			if draft.Statements[i].ID != want.Statements[i].ID {
+				add("the draft has the definition's statements in a different order")
+				break
+			}
+		}
+	}
+	if len(draft.Freshness) > 0 {
+		add("the draft carries %d freshness proof(s); a draft from canary issue --unsigned has none", len(draft.Freshness))
+	}
+	if len(diffs) == 0 && !bytes.Equal(draft.Render(), want.Render()) {
+		add("the draft's text differs from what the definition gives")
+	}
+	return diffs, nil
+}
+
+// PublishedBefore finds the published canary that c, read from path, would
+// follow, so that a cosigner can see what changed: for DIR/canary.txt its
+// predecessor in DIR/archive/, for any other file (a draft) the canary.txt
+// beside it. All results are zero when there is none to be found; err is
+// set when one is there but cannot be read as a canary.
+func PublishedBefore(path string, c *Canary) (prev *Canary, prevText []byte, where string, err error) {
+	dir := filepath.Dir(path)
+	where = filepath.Join(dir, CurrentFile)
+	if filepath.Base(path) == CurrentFile {
+		if c.Serial < 2 {
+			return nil, nil, "", nil
+		}
+		where = filepath.Join(dir, ArchiveDir, ArchiveName(c.Serial-1))
+	}
+	data, err := ReadFile(where)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, "", nil
+	}
+	if err != nil {
+		return nil, nil, where, err
+	}
+	s, err := Open(data)
+	if err != nil {
+		return nil, nil, where, err
+	}
+	if prev, err = Parse(s.Text); err != nil {
+		return nil, nil, where, fmt.Errorf("not a canarykit canary: %v", err)
+	}
+	return prev, s.Text, where, nil
+}
+
+// Changes says, one sentence each, how c differs from prev, the published
+// canary it should follow (prevText is prev's signed text): the chain, the
+// issuer, how long it is valid, the threshold, the signers and the
+// statements.
+func Changes(prev *Canary, prevText []byte, c *Canary) []string {
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	if c.Serial != prev.Serial+1 {
+		add("it is serial %d, but the published canary is serial %d: it does not follow it", c.Serial, prev.Serial)
+	}
+	if c.Previous != Digest(prevText) {
+		add("its Previous digest does not name the published canary: it does not chain to it")
+	}
+	if c.Issuer != prev.Issuer {
+		add("the issuer changed from %q (%s) to %q (%s)", prev.Issuer.Name, prev.Issuer.URL, c.Issuer.Name, c.Issuer.URL)
+	}
+	if was, now := prev.Expires.Sub(prev.Issued), c.Expires.Sub(c.Issued); was != now {
+		add("it is valid for %s after it was issued; the published canary was valid for %s", FormatDuration(now), FormatDuration(was))
+	}
+	if c.Threshold != prev.Threshold {
+		add("the threshold changed from %d to %d", prev.Threshold, c.Threshold)
+	}
+	for _, fp := range prev.Signers {
+		if !contains(c.Signers, fp) {
+			add("signer %s was removed", fp)
+		}
+	}
+	for _, fp := range c.Signers {
+		if !contains(prev.Signers, fp) {
+			add("signer %s was added", fp)
+		}
+	}
+	now := map[string]string{}
+	for _, s := range c.Statements {
+		now[s.ID] = s.Text
+	}
+	was := map[string]bool{}
+	for _, s := range prev.Statements {
+		was[s.ID] = true
+		switch t, ok := now[s.ID]; {
+		case !ok:
+			add("statement [%s] was REMOVED: %q", s.ID, s.Text)
+		case t != s.Text:
+			add("statement [%s] was reworded from %q to %q", s.ID, s.Text, t)
+		}
+	}
+	for _, s := range c.Statements {
+		if !was[s.ID] {
+			add("statement [%s] was added: %q", s.ID, s.Text)
+		}
+	}
+	return out
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/canarykit/canarykit/internal/atomicfile"
@@ -78,6 +80,9 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckChain(dir, prev); err != nil {
+		return nil, err
+	}
 	signers := make([]*Signer, 0, len(d.Signers))
 	fps := make([]string, 0, len(d.Signers))
 	for _, ref := range d.Signers {
@@ -98,6 +103,9 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	}
 	c, err := Next(d, fps, prev, prevText, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := archiveFree(dir, c.Serial); err != nil {
 		return nil, err
 	}
 	out := &Issued{Canary: c, Text: c.Render()}
@@ -161,6 +169,71 @@ func ReadCurrent(dir string) (*Canary, *Signed, error) {
 		return nil, nil, fmt.Errorf("%s: not a canarykit canary: %v; move it away to start a new chain", p, err)
 	}
 	return c, s, nil
+}
+
+// CheckChain refuses to go on from dir when its archive holds a newer
+// canary than the current one, prev (nil when dir/canary.txt is missing):
+// issuing then would restart the chain or fork it. The error says how to
+// put the newest archived canary back.
+func CheckChain(dir string, prev *Canary) error {
+	newest, err := NewestArchived(dir)
+	if err != nil || newest == 0 || prev != nil && prev.Serial >= newest {
+		return err
+	}
+	cur := filepath.Join(dir, CurrentFile)
+	restore := fmt.Sprintf("restore it with cp %s %s, then run canary issue again",
+		filepath.Join(dir, ArchiveDir, ArchiveName(newest)), cur)
+	if prev == nil {
+		return fmt.Errorf("%s is missing but %s holds canaries up to serial %d: %s",
+			cur, filepath.Join(dir, ArchiveDir)+string(filepath.Separator), newest, restore)
+	}
+	return fmt.Errorf("%s is serial %d but %s holds canaries up to serial %d: %s",
+		cur, prev.Serial, filepath.Join(dir, ArchiveDir)+string(filepath.Separator), newest, restore)
+}
+
+// NewestArchived is the highest serial in dir/archive/ (archive file
+// names, NNNNNN.txt); 0 when there is none.
+func NewestArchived(dir string) (uint64, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, ArchiveDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var newest uint64
+	for _, e := range entries {
+		n, ok := archiveSerial(e.Name())
+		if ok && !e.IsDir() && n > newest {
+			newest = n
+		}
+	}
+	return newest, nil
+}
+
+// archiveSerial reads the serial out of an archive file name.
+func archiveSerial(name string) (uint64, bool) {
+	digits, ok := strings.CutSuffix(name, ".txt")
+	if !ok || len(digits) < 6 || !all(digits, isDigit) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || n == 0 || ArchiveName(n) != name {
+		return 0, false
+	}
+	return n, true
+}
+
+// archiveFree refuses a serial whose archive slot is already taken, before
+// anything is written.
+func archiveFree(dir string, serial uint64) error {
+	p := filepath.Join(dir, ArchiveDir, ArchiveName(serial))
+	if _, err := os.Lstat(p); err == nil {
+		return fmt.Errorf("%s already exists, so serial %d was issued before; the archive and %s disagree, sort them out by hand", p, serial, CurrentFile)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func archive(dir string, serial uint64, data []byte) error {

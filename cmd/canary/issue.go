@@ -39,7 +39,12 @@ feed in DIR, as "canary publish" does.
 When the signers are in different places (m of n), make a draft with
 --unsigned (signer keys may then be public keys), let each signer add their
 signature with "canary cosign DIR/draft.txt --key KEY", and publish it with
---from DIR/draft.txt once enough have signed.`,
+--from DIR/draft.txt once enough have signed. --from publishes only a draft
+whose text is exactly what the definition gives for its serial and issue
+time, and names every difference otherwise.
+
+When DIR/canary.txt is missing or older than the newest canary in
+DIR/archive/, nothing is issued: the error says which file to restore.`,
 		Example: `  canary issue --config canary.yaml --out public
   canary issue --config canary.yaml --out public --dry-run
   canary issue --config canary.yaml --out public --publish --passphrase-file ~/.canary-pass
@@ -151,6 +156,32 @@ func publishDraft(io *streams, def *canary.Definition, dir, draft string, now ti
 	data, err := canary.ReadFile(draft)
 	if err != nil {
 		return err
+	}
+	// Cosigners see only what cosign shows them; the draft may have been
+	// changed on its way between them. Publish only what the definition
+	// itself gives for this serial and issue time.
+	signed, err := canary.Open(data)
+	if err != nil {
+		return fmt.Errorf("%s: %v", draft, err)
+	}
+	dc, err := canary.Parse(signed.Text)
+	if err != nil {
+		return fmt.Errorf("%s: not a canarykit canary: %v", draft, err)
+	}
+	if _, err := canary.Successor(dir, data); err != nil {
+		return err
+	}
+	if dc.Issued.After(now) {
+		return fmt.Errorf("%s says it was issued at %s, after now (%s); is the clock right? make a new draft with canary issue --unsigned",
+			draft, dc.Issued.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	diffs, err := canary.DraftDifferences(def, dir, dc)
+	if err != nil {
+		return err
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("%s does not match the definition, so it was not published: %s; make a new draft with canary issue --unsigned and have it signed again",
+			draft, strings.Join(diffs, "; "))
 	}
 	var keys openpgp.EntityList
 	for _, ref := range def.Signers {
