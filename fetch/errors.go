@@ -3,6 +3,8 @@ package fetch
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/canarykit/canarykit/internal/redact"
 )
 
 // Kind says what went wrong, for programs: a watchdog treats a canary that
@@ -44,7 +46,10 @@ type Error struct {
 	retry  bool // transient: worth another try
 }
 
-func (e *Error) Error() string { return e.msg }
+// Error is the message with the URLs it names redacted (package redact):
+// a target's basic-auth password or ?key= is not for logs, alerts and the
+// history that keep the message.
+func (e *Error) Error() string { return redact.Text(e.msg) }
 func (e *Error) Unwrap() error { return e.err }
 
 // Gone reports whether the server said the canary is not there: 404 or

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/dashboard"
@@ -113,7 +114,7 @@ func (s *Service) Serve(ctx context.Context, every time.Duration, listen string)
 		mux.Handle("/metrics", s.metrics.Handler())
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { s.health(w, every) })
 		mux.Handle("/", dashboard.Handler(s.Watcher.DB, s.Now))
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		srv = newServer(mux)
 		go srv.Serve(ln)
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -140,6 +141,22 @@ func (s *Service) Serve(ctx context.Context, every time.Duration, listen string)
 			return nil
 		case <-time.After(wait):
 		}
+	}
+}
+
+// newServer is the HTTP server of service mode. Its timeouts bound what
+// a client that is slow, or never reads, or keeps a connection open, can
+// hold: a connection and a goroutine for a while, never the dashboard's
+// render slots (dashboard.Handler gives them back before writing).
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Covers the wait for a render slot, rendering and sending.
+		WriteTimeout:   60 * time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
 	}
 }
 
@@ -175,7 +192,7 @@ func (s *Service) logRound(r *Round) {
 		r.Report.Duration.Round(time.Millisecond), len(r.Deliveries)-failed, failed)
 	for _, d := range r.Deliveries {
 		if d.Error != "" {
-			s.logf("canary watch: alert for %s not delivered on %s: %s", d.Target, d.Channel, d.Error)
+			s.logf("canary watch: alert for %s not delivered on %s: %s", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
 		}
 	}
 	if r.MetricsErr != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/alert"
@@ -58,9 +59,12 @@ otherwise.`,
 			for _, c := range channels {
 				start := time.Now()
 				err := c.Send(context.Background(), m, payload)
-				r := result{Channel: c.Name(), Delivered: err == nil, Took: time.Since(start).Round(time.Millisecond).String()}
+				// The channels redact their errors; this is for
+				// a channel named after its URL, and for any that
+				// did not (package redact is idempotent).
+				r := result{Channel: redact.Text(c.Name()), Delivered: err == nil, Took: time.Since(start).Round(time.Millisecond).String()}
 				if err != nil {
-					r.Error = err.Error()
+					r.Error = redact.Text(err.Error())
 					failed++
 				}
 				results = append(results, r)

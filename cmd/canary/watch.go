@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
@@ -189,7 +191,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	if err != nil {
 		return err
 	}
-	rep := round.Report
+	rep := redactReport(round.Report)
 	if f.format == "json" {
 		err = watch.WriteJSON(ios.Out, rep)
 	} else {
@@ -201,7 +203,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	status := rep.Status
 	for _, d := range round.Deliveries {
 		if d.Error != "" {
-			fmt.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, d.Channel, d.Error)
+			fmt.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
 			status = verify.Worse(status, verify.Unknown)
 		}
 	}
@@ -221,6 +223,43 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		return exitError{int(status)}
 	}
 	return nil
+}
+
+// redactReport is a copy of rep for printing, with the credentials in
+// its URLs (a target's basic-auth password, a ?key=) redacted, in the
+// locations and in every message that may quote one (package redact).
+func redactReport(rep *watch.Report) *watch.Report {
+	out := *rep
+	out.Targets = make([]*watch.Verdict, len(rep.Targets))
+	for i, v := range rep.Targets {
+		c := *v
+		c.Location = redact.URL(c.Location)
+		c.Summary = redact.Text(c.Summary)
+		c.Events = slices.Clone(v.Events) // nil stays nil, [] stays []
+		for j := range c.Events {
+			c.Events[j].Message = redact.Text(c.Events[j].Message)
+		}
+		if v.Result != nil {
+			r := *v.Result
+			r.Summary = redact.Text(r.Summary)
+			r.Checks = slices.Clone(r.Checks)
+			for j := range r.Checks {
+				r.Checks[j].Message = redact.Text(r.Checks[j].Message)
+			}
+			if r.Source != nil {
+				src := *r.Source
+				src.Location, src.FinalURL = redact.URL(src.Location), redact.URL(src.FinalURL)
+				src.Redirects = slices.Clone(src.Redirects)
+				for j := range src.Redirects {
+					src.Redirects[j] = redact.URL(src.Redirects[j])
+				}
+				r.Source = &src
+			}
+			c.Result = &r
+		}
+		out.Targets[i] = &c
+	}
+	return &out
 }
 
 func userAgent() string { return "canarykit/" + version + " (+" + userAgentURL + ")" }

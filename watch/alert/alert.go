@@ -7,10 +7,12 @@ package alert
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -30,6 +32,31 @@ type Message struct {
 	Events   []Event        `json:"events"`
 }
 
+// MarshalJSON is the payload of the alert, as sent and as stored in the
+// history: the location's password or token, and any URL quoted in the
+// summary or events, redacted (package redact). An alert goes to other
+// people's services; the watch list's credentials stay on this machine.
+func (m Message) MarshalJSON() ([]byte, error) {
+	type plain Message
+	p := plain(m.redacted())
+	return json.Marshal(p)
+}
+
+// redacted is a copy of m with the credentials of URLs redacted.
+func (m Message) redacted() Message {
+	m.Location = redact.URL(m.Location)
+	m.Summary = redact.Text(m.Summary)
+	events := make([]Event, len(m.Events))
+	for i, e := range m.Events {
+		e.Message = redact.Text(e.Message)
+		events[i] = e
+	}
+	if m.Events != nil {
+		m.Events = events
+	}
+	return m
+}
+
 // An Event is what happened, as in canary history.
 type Event struct {
 	Type    string        `json:"type"`
@@ -39,6 +66,8 @@ type Event struct {
 
 // Subject is a one-line title for the alert.
 func (m *Message) Subject() string {
+	r := m.redacted()
+	m = &r
 	what := m.Summary
 	if len(m.Events) > 0 {
 		what = m.Events[0].Type
@@ -60,6 +89,8 @@ func (m *Message) Subject() string {
 
 // Text is the alert for a person.
 func (m *Message) Text() string {
+	r := m.redacted()
+	m = &r
 	var b strings.Builder
 	if m.Kind == "test" {
 		fmt.Fprintf(&b, "This is a test alert from canary notify test, sent %s.\nIf you read this, alerts reach you on this channel.\n", m.At.UTC().Format(time.RFC3339))

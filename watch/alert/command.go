@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/canarykit/canarykit/internal/redact"
 )
 
 // Command runs a program for each alert, without a shell: the alert as
@@ -23,7 +25,16 @@ type Command struct {
 
 func (c *Command) Name() string { return c.ChannelName }
 
+// Send's errors quote what the command printed, with any URL in it
+// redacted (package redact): a script that posts to a webhook may echo it.
 func (c *Command) Send(ctx context.Context, m *Message, payload []byte) error {
+	if err := c.send(ctx, m, payload); err != nil {
+		return errors.New(redact.Text(err.Error()))
+	}
+	return nil
+}
+
+func (c *Command) send(ctx context.Context, m *Message, payload []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.Run[0], c.Run[1:]...)

@@ -6,11 +6,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/canarykit/canarykit/internal/redact"
 )
 
 // Webhook POSTs each alert as JSON. With a Secret, the request carries
@@ -32,7 +36,19 @@ type Webhook struct {
 
 func (w *Webhook) Name() string { return w.ChannelName }
 
-func (w *Webhook) Send(ctx context.Context, _ *Message, payload []byte) error {
+// Send's errors name the URL with its token or password redacted (package
+// redact): they are printed, and stored in the history.
+func (w *Webhook) Send(ctx context.Context, m *Message, payload []byte) error {
+	if err := w.send(ctx, payload); err != nil {
+		// The URL itself first: one too malformed to be found in a
+		// message as a URL.
+		msg := strings.ReplaceAll(err.Error(), w.URL, redact.URL(w.URL))
+		return errors.New(redact.Text(msg))
+	}
+	return nil
+}
+
+func (w *Webhook) send(ctx context.Context, payload []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(payload))

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/store"
 )
@@ -92,6 +93,9 @@ type common struct {
 }
 
 func newRow(o store.Overview) row {
+	// The location as recorded may carry a basic-auth password or a
+	// ?key=: the dashboard shows it redacted (package redact).
+	o.Location = redact.URL(o.Location)
 	r := row{Overview: o, Label: o.Status.String(), Class: statusClass(o.Status), Page: "targets/" + o.ID + ".html"}
 	switch {
 	case o.LastCheck.IsZero():
@@ -185,6 +189,11 @@ func load(ctx context.Context, db *store.DB, o store.Overview) (*data, error) {
 	if d.events, err = db.Events(ctx, o.ID, 0); err != nil {
 		return nil, err
 	}
+	// Recorded before fetch redacted its messages, an event may quote a
+	// URL with its credentials.
+	for i := range d.events {
+		d.events[i].Message = redact.Text(d.events[i].Message)
+	}
 	if d.kinds, err = db.FileKinds(ctx, o.ID); err != nil {
 		return nil, err
 	}
@@ -199,7 +208,7 @@ func (d *data) page(at time.Time) []byte {
 		end = r
 	}
 	p := &targetPage{common: newCommon(at), row: newRow(d.o)}
-	if u := d.o.Location; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+	if u := p.Location; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
 		p.Link = u
 	}
 	if d.o.Current != nil {

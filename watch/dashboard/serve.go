@@ -24,23 +24,33 @@ var (
 // Handler serves the dashboard read from db, rendered for each request as
 // of now(), so that it holds nothing in memory between requests: the
 // same pages and archive files as Write makes. At most two pages are
-// rendered at once, so that a crawler cannot starve the watchdog.
+// rendered at once, so that a crawler cannot starve the watchdog. A page
+// is rendered whole into memory and its slot given back before it is sent,
+// so that clients that do not read (slow, or hostile) hold no slot: only
+// their connection, which the server's WriteTimeout bounds.
 func Handler(db *store.DB, now func() time.Time) http.Handler {
 	sem := make(chan struct{}, 2)
+	// render returns ok false when the client left before a slot was free.
+	render := func(r *http.Request) (body []byte, ctype string, ok bool, err error) {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		case <-r.Context().Done():
+			return nil, "", false, nil
+		}
+		body, ctype, err = serve(r.Context(), db, r.URL.Path, now())
+		return body, ctype, true, err
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "the dashboard is read-only", http.StatusMethodNotAllowed)
 			return
 		}
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-		case <-r.Context().Done():
-			return
-		}
-		body, ctype, err := serve(r.Context(), db, r.URL.Path, now())
+		body, ctype, ok, err := render(r)
 		switch {
+		case !ok:
+			return
 		case err != nil:
 			http.Error(w, "cannot read the history: "+err.Error(), http.StatusInternalServerError)
 			return

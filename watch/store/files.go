@@ -199,6 +199,19 @@ func createNew(ctx context.Context, real string) error {
 	}
 	tmp := tempName(real)
 	defer removeTemp(tmp)
+	// The history is its owner's only: made 0600 whatever the umask,
+	// before SQLite opens it, which then makes the -wal and -shm with the
+	// database's mode.
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		err = f.Chmod(0o600)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("cannot create the history database %s: %v", real, err)
+	}
 	db, err := sql.Open("sqlite", rwDSN(tmp)+"&_pragma=journal_mode(WAL)")
 	if err != nil {
 		return fmt.Errorf("cannot create the history database %s: %v", real, err)
