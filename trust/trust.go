@@ -57,11 +57,43 @@ type Verdict struct {
 	Absent   []string // pinned keys that did not sign
 }
 
-// A Store is the trust file, loaded. It is not safe for concurrent use.
+// A Store is the trust file, loaded. It is not safe for concurrent use,
+// but any number of Stores, in any number of processes, may share a file:
+// Save locks it.
 type Store struct {
 	path    string
 	entries map[string]Entry
-	dirty   map[string]bool // sources changed since Open or Save
+	dirty   map[string]change // sources changed since Open or Save, and how
+}
+
+// A change is what was done to a source's pin, so that Save can apply it
+// again to a file another run changed in the meantime.
+type change struct {
+	op       op
+	firstUse bool     // opRecord: the source was not pinned when recorded
+	signers  []string // opRecord: the signers seen
+}
+
+type op int
+
+const (
+	opRecord op = iota + 1 // a verification: a first-use pin or a sighting
+	opAccept               // the reader's decision: replaces the pin
+	opRemove               // the reader's decision: forgets the pin
+)
+
+// A ConflictError is Save's report that another run pinned the source
+// differently between this Store's Open and Save: a first use by other
+// signers, or a `canary trust`. The pin on file is kept, never overwritten
+// by a verification; Verdict compares this run's signers with it, and is
+// Changed.
+type ConflictError struct {
+	Verdict Verdict
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s was pinned to %s by another run meanwhile, not %s; accept the new signers with `canary trust`",
+		e.Verdict.Entry.Source, strings.Join(e.Verdict.Entry.Fingerprints, ", "), strings.Join(e.Verdict.Unpinned, ", "))
 }
 
 // file is the store on disk. The version lets a later canarykit refuse to
@@ -99,7 +131,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{path: path, entries: entries, dirty: map[string]bool{}}, nil
+	return &Store{path: path, entries: entries, dirty: map[string]change{}}, nil
 }
 
 func load(path string) (map[string]Entry, error) {
@@ -184,6 +216,11 @@ func (s *Store) Check(source string, fingerprints []string) Verdict {
 	if !ok {
 		return Verdict{Decision: FirstUse}
 	}
+	return check(e, fingerprints)
+}
+
+// check is Check against the pin e.
+func check(e Entry, fingerprints []string) Verdict {
 	v := Verdict{Decision: Pinned, Entry: e}
 	signed := normAll(fingerprints)
 	for _, fp := range signed {
@@ -214,14 +251,21 @@ func (s *Store) Record(source string, fingerprints []string, now time.Time) erro
 	key := Normalize(source)
 	e, ok := s.entries[key]
 	if !ok {
-		s.set(Entry{Source: key, Fingerprints: fps, Pinned: now, FirstSeen: now, LastSeen: now})
+		s.set(Entry{Source: key, Fingerprints: fps, Pinned: now, FirstSeen: now, LastSeen: now},
+			change{op: opRecord, firstUse: true, signers: fps})
 		return nil
 	}
 	if v := s.Check(source, fps); v.Decision != Pinned {
 		return fmt.Errorf("%s is pinned to %s, not %s; accept the new signers with `canary trust`", key, strings.Join(e.Fingerprints, ", "), strings.Join(v.Unpinned, ", "))
 	}
 	e.LastSeen = now
-	s.set(e)
+	c := change{op: opRecord, signers: fps}
+	if prev, ok := s.dirty[key]; ok && prev.op == opAccept {
+		c = prev // a sighting after this run's own Accept: save the Accept
+	} else if ok && prev.firstUse {
+		c.firstUse = true
+	}
+	s.set(e, c)
 	return nil
 }
 
@@ -240,7 +284,7 @@ func (s *Store) Accept(source string, fingerprints []string, now time.Time) (pre
 	}
 	previous = e.Fingerprints
 	e.Fingerprints, e.Pinned, e.LastSeen = fps, now, now
-	s.set(e)
+	s.set(e, change{op: opAccept})
 	return previous, nil
 }
 
@@ -251,32 +295,76 @@ func (s *Store) Remove(source string) (Entry, bool) {
 	e, ok := s.entries[key]
 	if ok {
 		delete(s.entries, key)
-		s.dirty[key] = true
+		s.dirty[key] = change{op: opRemove}
 	}
 	return e, ok
 }
 
-func (s *Store) set(e Entry) {
+func (s *Store) set(e Entry, c change) {
 	s.entries[e.Source] = e
-	s.dirty[e.Source] = true
+	s.dirty[e.Source] = c
 }
 
-// Save writes the changes made through s. It re-reads the file first and
-// applies only those changes, so that two verifications running at once
-// (cron jobs for different sources) do not undo each other's pins.
+// Save writes the changes made through s. Another canarykit may have
+// saved since Open (cron jobs verifying different sources, a `canary
+// trust`), so Save takes an exclusive lock on STORE.lock for the whole
+// read-modify-write: it re-reads the file under the lock, applies only
+// this run's changes to it, writes a temporary file in the same directory,
+// syncs it, renames it over the store and syncs the directory, then
+// unlocks. A crash at any point leaves the old store or the new one, never
+// a mix; readers need no lock.
+//
+// Changes are applied to the file as re-read, with their own rules: a
+// removal or a `canary trust` (Accept) is the reader's decision and wins;
+// a verification (Record) never replaces a pin. If another run pinned the
+// source meanwhile, a verification by the same signers only updates
+// LastSeen, and one by other signers is not saved: Save saves the other
+// changes and returns a *ConflictError (a key change). A sighting of a pin
+// that the reader removed meanwhile is dropped.
 func (s *Store) Save() error {
 	if len(s.dirty) == 0 {
 		return nil
 	}
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return fmt.Errorf("cannot create the trust store's directory: %v", err)
+	}
+	unlock, err := lock(s.path)
+	if err != nil {
+		return fmt.Errorf("cannot lock the trust store: %v", err)
+	}
+	defer unlock()
 	current, err := load(s.path)
 	if err != nil {
 		return err
 	}
-	for key := range s.dirty {
-		if e, ok := s.entries[key]; ok {
-			current[key] = e
-		} else {
+	var conflicts []error
+	for key, c := range s.dirty {
+		mine, ok := s.entries[key]
+		theirs, pinned := current[key]
+		switch {
+		case c.op == opRemove:
 			delete(current, key)
+		case c.op == opAccept && ok:
+			if pinned && theirs.FirstSeen.Before(mine.FirstSeen) {
+				mine.FirstSeen = theirs.FirstSeen
+			}
+			current[key] = mine
+		case c.op != opRecord || !ok:
+			// Not reached: Record and Accept leave an entry.
+		case !pinned:
+			if c.firstUse {
+				current[key] = mine
+			}
+		default:
+			v := check(theirs, c.signers)
+			if v.Decision != Pinned {
+				conflicts = append(conflicts, &ConflictError{Verdict: v})
+				continue
+			}
+			if mine.LastSeen.After(theirs.LastSeen) {
+				theirs.LastSeen = mine.LastSeen
+			}
+			current[key] = theirs
 		}
 	}
 	f := file{Version: version, Sources: []Entry{}}
@@ -288,15 +376,12 @@ func (s *Store) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		return fmt.Errorf("cannot create the trust store's directory: %v", err)
-	}
 	if err := atomicfile.Write(s.path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("cannot write the trust store: %v", err)
 	}
 	s.entries = current
-	s.dirty = map[string]bool{}
-	return nil
+	s.dirty = map[string]change{}
+	return errors.Join(conflicts...)
 }
 
 // Normalize names a source the same way however it was typed: a URL

@@ -224,18 +224,21 @@ func TestSaveIsAtomicAndPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name() != "trust.json" {
-		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		t.Errorf("directory holds %v, want only trust.json (no temporary files left)", names)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"trust.json", "trust.json.lock"}) {
+		t.Errorf("directory holds %v, want only trust.json and its lock file (no temporary files left)", names)
 	}
 	if runtime.GOOS == "windows" {
 		return
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("store mode %v, want 0600", fi.Mode().Perm())
+	}
+	if fi, _ := os.Stat(path + ".lock"); fi.Mode().Perm() != 0o600 {
+		t.Errorf("lock file mode %v, want 0600", fi.Mode().Perm())
 	}
 	if fi, _ := os.Stat(filepath.Dir(path)); fi.Mode().Perm() != 0o700 {
 		t.Errorf("directory mode %v, want 0700", fi.Mode().Perm())

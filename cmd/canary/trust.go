@@ -99,8 +99,15 @@ func checkPin(ios *streams, r *verify.Result, source string, f *verifyFlags) {
 			r.Add("pin", verify.Unknown, "nothing pinned: the canary did not verify")
 			return
 		}
-		if err := st.Record(source, fps, ios.Now()); err == nil {
+		// (err, not a new one scoped to the if: Save's error must be seen.)
+		err := st.Record(source, fps, ios.Now())
+		if err == nil {
 			err = st.Save()
+		}
+		if ce, ok := errors.AsType[*trust.ConflictError](err); ok {
+			// Another run pinned other signers first: theirs is kept.
+			keyChanged(r, source, ce.Verdict, fps, names)
+			return
 		}
 		if err != nil {
 			r.Add("pin", verify.Warning, fmt.Sprintf("could not pin the signers: %v", err))
@@ -113,8 +120,14 @@ func checkPin(ios *streams, r *verify.Result, source string, f *verifyFlags) {
 			msg += fmt.Sprintf("; pinned key(s) %s did not sign this one", strings.Join(v.Absent, ", "))
 		}
 		if f.pin && verified {
-			if err := st.Record(source, fps, ios.Now()); err == nil {
+			err := st.Record(source, fps, ios.Now())
+			if err == nil {
 				err = st.Save()
+			}
+			if ce, ok := errors.AsType[*trust.ConflictError](err); ok {
+				// `canary trust` replaced the pin meanwhile.
+				keyChanged(r, source, ce.Verdict, fps, names)
+				return
 			}
 			if err != nil {
 				r.Add("pin", verify.Warning, msg+fmt.Sprintf("; could not update the trust store: %v", err))
@@ -123,13 +136,19 @@ func checkPin(ios *streams, r *verify.Result, source string, f *verifyFlags) {
 		}
 		r.Add("pin", verify.OK, msg)
 	case trust.Changed:
-		now := signerList(fps, names)
-		if len(v.Unpinned) < len(fps) {
-			now += "; not pinned: " + strings.Join(v.Unpinned, ", ")
-		}
-		r.Add("pin", verify.Critical, fmt.Sprintf("key changed: %s was signed by %s before, now by %s; if this is expected, run `canary trust %s` with the keys you trust",
-			source, strings.Join(v.Entry.Fingerprints, ", "), now, source))
+		keyChanged(r, source, v, fps, names)
 	}
+}
+
+// keyChanged adds the CRITICAL "pin" check for signers fps that the pin in
+// v does not hold.
+func keyChanged(r *verify.Result, source string, v trust.Verdict, fps []string, names map[string]string) {
+	now := signerList(fps, names)
+	if len(v.Unpinned) < len(fps) {
+		now += "; not pinned: " + strings.Join(v.Unpinned, ", ")
+	}
+	r.Add("pin", verify.Critical, fmt.Sprintf("key changed: %s was signed by %s before, now by %s; if this is expected, run `canary trust %s` with the keys you trust",
+		source, strings.Join(v.Entry.Fingerprints, ", "), now, source))
 }
 
 func newTrustCmd(ios *streams) *cobra.Command {
