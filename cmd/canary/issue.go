@@ -78,6 +78,11 @@ DIR/archive/, nothing is issued: the error says which file to restore.`,
 				return err
 			}
 			if publishSite {
+				// Refused before anything is written: the folder is
+				// to be copied to the web server whole.
+				if err := checkSiteFolder(def, config, out, ""); err != nil {
+					return err
+				}
 				// The site is made once the canary is in place; an error
 				// there leaves the new canary published and says so.
 				defer func() {
