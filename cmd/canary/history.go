@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
 )
@@ -72,7 +73,7 @@ func listTargets(ctx context.Context, ios *streams, db *store.DB, format string)
 		if !s.Retired.IsZero() {
 			name += " (retired)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, s.ID[:12], s.Status, stampOr(s.LastCheck), s.Canaries, s.Events, s.Location)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, s.ID[:12], s.Status, stampOr(s.LastCheck), s.Canaries, s.Events, redact.URL(s.Location))
 	}
 	return tw.Flush()
 }
@@ -120,7 +121,7 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 		return json.NewEncoder(ios.Out).Encode(out)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s)\n  %s\n  watched since %s", t.Name, t.ID, t.Location, stampOr(t.Created))
+	fmt.Fprintf(&b, "%s (%s)\n  %s\n  watched since %s", t.Name, t.ID, redact.URL(t.Location), stampOr(t.Created))
 	if !t.Retired.IsZero() {
 		fmt.Fprintf(&b, ", retired %s", stampOr(t.Retired))
 	}
