@@ -285,4 +285,3 @@ func lineDiff(a, b string) []string {
 	}
 	return out
 }
-
