@@ -15,9 +15,6 @@ import (
 	"github.com/canarykit/canarykit/verify"
 )
 
-// version is set at release time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // streams are the command's input and output, injected so that tests can
 // drive commands without a terminal.
 type streams struct {
@@ -82,6 +79,7 @@ var commands = []struct {
 	{"archive", newArchiveCmd},
 	{"db", newDBCmd},
 	{"notify", newNotifyCmd},
+	{"version", newVersionCmd},
 }
 
 func newRootCmd(io *streams, args []string) *cobra.Command {
@@ -99,10 +97,12 @@ Try it:      canary demo
 
 Exit codes follow the monitoring-plugin convention:
   0 OK, 1 WARNING, 2 CRITICAL (invalid, expired, tripped), 3 UNKNOWN (could not check).`,
-		Version:       version,
+		Version:       currentVersion().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// canary --version prints what canary version prints.
+	root.SetVersionTemplate("canary version {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = true
 	// A process builds only the command it runs: constructing all fifteen
 	// with their flags and help texts is a measurable part of a cold
