@@ -103,7 +103,8 @@ Exit codes follow the monitoring-plugin convention:
 	}
 	// canary --version prints what canary version prints.
 	root.SetVersionTemplate("canary version {{.Version}}\n")
-	root.CompletionOptions.HiddenDefaultCmd = true
+	// canary completion bash|zsh|fish|powershell is listed in help: shells
+	// complete commands, flags, schema kinds and file names from it.
 	// A process builds only the command it runs: constructing all fifteen
 	// with their flags and help texts is a measurable part of a cold
 	// canary verify (bench/RESULTS.md). Help, completion, suggestions for
