@@ -24,10 +24,26 @@ const (
 // that a directory listing sorts by serial.
 func ArchiveName(n uint64) string { return fmt.Sprintf("%06d.txt", n) }
 
+// ClockSlack is how far before the previous canary's issue time the clock
+// may read and still count as the same moment: a corrected canary issued
+// right after a mistake, or a script, runs within the second the previous
+// one was issued (issue times are whole seconds). Such a canary is dated
+// one second after the previous one. A clock further back than this has
+// really gone backwards, and nothing is issued.
+const ClockSlack = 2 * time.Second
+
 // Next builds the canary that follows prev (nil for the first one).
 // prevText is prev's signed text, which the new canary's Previous names.
+// A canary issued within ClockSlack of prev is dated one second after it.
 func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now time.Time) (*Canary, error) {
 	issued := now.UTC().Truncate(time.Second)
+	if prev != nil && !issued.After(prev.Issued) {
+		if prev.Issued.Sub(issued) > ClockSlack {
+			return nil, fmt.Errorf("the previous canary (serial %d) was issued at %s, %s after now (%s); is the clock right?",
+				prev.Serial, prev.Issued.Format(time.RFC3339), prev.Issued.Sub(issued), issued.Format(time.RFC3339))
+		}
+		issued = prev.Issued.Add(time.Second)
+	}
 	c := &Canary{
 		Format:     FormatV1,
 		Issuer:     d.Issuer,
@@ -39,10 +55,6 @@ func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now ti
 		Statements: d.Statements,
 	}
 	if prev != nil {
-		if !issued.After(prev.Issued) {
-			return nil, fmt.Errorf("the previous canary (serial %d) was issued at %s, not before now (%s); is the clock right?",
-				prev.Serial, prev.Issued.Format(time.RFC3339), issued.Format(time.RFC3339))
-		}
 		c.Serial = prev.Serial + 1
 		c.Previous = Digest(prevText)
 	}
@@ -50,6 +62,94 @@ func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now ti
 		return nil, err
 	}
 	return c, nil
+}
+
+// A StatementChange is how one statement differs between two canaries.
+// Readers compare statements by id, so a statement whose id changed is a
+// removal (RenamedTo names the new id carrying its text) and an addition.
+type StatementChange struct {
+	Kind      string `json:"kind"` // removed, reworded or added
+	ID        string `json:"id"`
+	Old       string `json:"old,omitempty"`
+	New       string `json:"new,omitempty"`
+	RenamedTo string `json:"renamed_to,omitempty"`
+}
+
+// StatementChanges compares the statements of two canaries, as readers
+// do: removed and reworded ones in the old order, then added ones.
+func StatementChanges(old, cur []Statement) []StatementChange {
+	now := map[string]string{}
+	for _, s := range cur {
+		now[s.ID] = s.Text
+	}
+	before := map[string]bool{}
+	for _, s := range old {
+		before[s.ID] = true
+	}
+	var out []StatementChange
+	for _, s := range old {
+		switch t, ok := now[s.ID]; {
+		case !ok:
+			ch := StatementChange{Kind: "removed", ID: s.ID, Old: s.Text}
+			for _, n := range cur {
+				if !before[n.ID] && n.Text == s.Text {
+					ch.RenamedTo = n.ID
+					break
+				}
+			}
+			out = append(out, ch)
+		case t != s.Text:
+			out = append(out, StatementChange{Kind: "reworded", ID: s.ID, Old: s.Text, New: t})
+		}
+	}
+	for _, s := range cur {
+		if !before[s.ID] {
+			out = append(out, StatementChange{Kind: "added", ID: s.ID, New: s.Text})
+		}
+	}
+	return out
+}
+
+// Alarms says, one sentence each, what in c would alarm readers who
+// compare it with prev, the canary it follows: a statement removed,
+// reworded or given another id (CRITICAL for them: it trips the canary),
+// the signer set changed, or the threshold lowered. None means readers see
+// an ordinary renewal.
+func Alarms(prev, c *Canary) []string {
+	var out []string
+	for _, ch := range StatementChanges(prev.Statements, c.Statements) {
+		switch {
+		case ch.Kind == "removed" && ch.RenamedTo != "":
+			out = append(out, fmt.Sprintf("statement %q is REMOVED: its text is now under the id %q, but readers compare statements by id, so they will see CRITICAL — this trips your canary; keep the id %q", ch.ID, ch.RenamedTo, ch.ID))
+		case ch.Kind == "removed":
+			out = append(out, fmt.Sprintf("statement %q is REMOVED: readers comparing canaries will see CRITICAL — this trips your canary", ch.ID))
+		case ch.Kind == "reworded":
+			out = append(out, fmt.Sprintf("statement %q is REWORDED: readers comparing canaries will see CRITICAL — this trips your canary", ch.ID))
+		}
+	}
+	var gone, added []string
+	for _, fp := range prev.Signers {
+		if !contains(c.Signers, fp) {
+			gone = append(gone, fp)
+		}
+	}
+	for _, fp := range c.Signers {
+		if !contains(prev.Signers, fp) {
+			added = append(added, fp)
+		}
+	}
+	switch {
+	case len(gone) > 0 && len(added) > 0:
+		out = append(out, "the signers change: "+strings.Join(gone, ", ")+" no longer listed, "+strings.Join(added, ", ")+" new; readers comparing canaries will see a WARNING, and readers who pinned only the old keys cannot check the new ones: issue one transition canary listed and signed by both the old and the new keys first, then drop the old ones")
+	case len(gone) > 0:
+		out = append(out, "the signers change: "+strings.Join(gone, ", ")+" no longer listed; readers comparing canaries will see a WARNING; if a new key replaces it, issue one transition canary listed and signed by both the old and the new keys first, then drop the old ones")
+	case len(added) > 0:
+		out = append(out, "the signers change: "+strings.Join(added, ", ")+" new; readers who pinned only the old keys cannot check the new ones: this canary should be the transition canary, signed by both the old and the new keys, and readers should pin the new keys before the old ones are dropped")
+	}
+	if c.Threshold < prev.Threshold {
+		out = append(out, fmt.Sprintf("the threshold is lowered from %d to %d: readers comparing canaries will see a WARNING", prev.Threshold, c.Threshold))
+	}
+	return out
 }
 
 // An Issued canary, as written by Issue.
@@ -69,6 +169,10 @@ type IssueOptions struct {
 	Passphrase PassphraseFunc
 	// Draft builds the next canary without signing or writing anything.
 	Draft bool
+	// Review, if set, sees the next canary and the one it follows (nil
+	// for the first) before any key is unlocked or anything is written;
+	// an error stops the issue.
+	Review func(prev, next *Canary) error
 }
 
 // Issue makes the next canary of d in the publication directory dir: it
@@ -87,7 +191,7 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	fps := make([]string, 0, len(d.Signers))
 	for _, ref := range d.Signers {
 		// A draft only names its signers; they sign it elsewhere.
-		s, err := d.OpenSigner(ref, opts.Draft)
+		s, err := openSigner(d, ref, opts.Draft)
 		if err != nil {
 			return nil, err
 		}
@@ -108,6 +212,11 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	if err := archiveFree(dir, c.Serial); err != nil {
 		return nil, err
 	}
+	if opts.Review != nil {
+		if err := opts.Review(prev, c); err != nil {
+			return nil, err
+		}
+	}
 	out := &Issued{Canary: c, Text: c.Render()}
 	if opts.Draft {
 		return out, nil
@@ -120,7 +229,14 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	if err := addFreshness(d, out); err != nil { // after the prompts, so the proofs are fresh
 		return nil, err
 	}
-	if out.Signed, err = Sign(out.Text, signers, c.Issued); err != nil {
+	// A canary dated one second after the previous one (Next) is signed
+	// when it really is, so that readers whose clock reads now accept
+	// the signature.
+	signedAt := c.Issued
+	if t := now.UTC().Truncate(time.Second); t.Before(signedAt) {
+		signedAt = t
+	}
+	if out.Signed, err = Sign(out.Text, signers, signedAt); err != nil {
 		return nil, err
 	}
 	if err := stampFreshness(d, out); err != nil {
@@ -269,4 +385,28 @@ func readAnyKey(path string) (*Signer, error) {
 		return nil, fmt.Errorf("%s holds %d keys; give each signer its own file", path, len(el))
 	}
 	return &Signer{Entity: el[0], Source: path}, nil
+}
+
+// openSigner is d.OpenSigner with errors that say what to do: a missing key
+// file names the command that makes it, and a public key where a secret
+// one is needed points to drafts signed elsewhere.
+func openSigner(d *Definition, ref SignerRef, publicOnly bool) (*Signer, error) {
+	if strings.HasPrefix(ref.Key, GPGPrefix) || strings.HasPrefix(ref.Key, KMSPrefix) {
+		return d.OpenSigner(ref, publicOnly)
+	}
+	p := d.KeyPath(ref)
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(p, ".asc"), ".sec"), ".pub")
+		return nil, fmt.Errorf("%s does not exist: make it with canary key generate --uid 'NAME <EMAIL>' --out %s (or fix signers: in the definition)", p, base)
+	}
+	if publicOnly {
+		return d.OpenSigner(ref, true)
+	}
+	s, err := d.OpenSigner(ref, false)
+	if err != nil {
+		if pub, perr := readAnyKey(p); perr == nil && pub.Entity.PrivateKey == nil {
+			return nil, fmt.Errorf("%s holds only the public key %s, which cannot sign: give signers: its secret key file, or, when the signers sign elsewhere (m of n), make a draft with canary issue --unsigned for them to cosign", p, pub.Fingerprint())
+		}
+	}
+	return s, err
 }

@@ -16,16 +16,23 @@ import (
 // page is what the templates see. Statements and names are the
 // publisher's text, escaped by html/template like any untrusted text.
 type page struct {
-	Issuer   canary.Issuer
-	Current  *entry
-	Entries  []*entry
-	Keys     []pubKey
-	Expired  bool
-	BaseURL  string
-	Made     time.Time
-	CSS      template.CSS
-	CSP      string
-	Verify   string // the canary verify command line for this site
+	Issuer  canary.Issuer
+	Current *entry
+	Entries []*entry
+	Keys    []pubKey
+	Expired bool
+	BaseURL string
+	Made    time.Time
+	CSS     template.CSS
+	CSP     string
+	Verify  string // the canary verify command line, offline: key files pinned to their fingerprints
+	Online  string // the same from BaseURL, keys fetched by fingerprint; empty without BaseURL
+	Offline bool   // Verify uses the key files the site publishes
+	// Lost are the statements the previous canary made that the current
+	// one no longer makes as they were (removed or reworded): readers
+	// comparing the two see CRITICAL, so the page says so at the top.
+	Lost     []change
+	Since    uint64 // the serial Lost is counted from
 	Signed   string // canary.txt as published
 	Lifetime string
 }
@@ -47,7 +54,8 @@ a:focus-visible, pre:focus-visible { outline: 3px solid #1a5fb4; outline-offset:
 .skip { position: absolute; left: -999rem; }
 .skip:focus { left: 1rem; top: 1rem; background: var(--bg); padding: 0.3rem; }
 .verdict { border-left: 0.35rem solid var(--ok); padding: 0.5rem 0.9rem; margin: 1rem 0; }
-.verdict.expired { border-color: var(--bad); }
+.verdict.expired, .verdict.alarm { border-color: var(--bad); }
+.verdict.alarm strong { color: var(--bad); }
 .verdict p { margin: 0.3rem 0; }
 ul.statements { padding-left: 1.2rem; }
 ul.statements li { margin: 0.5rem 0; }
@@ -82,13 +90,30 @@ func newPage(entries []*entry, keys []pubKey, signed []byte, o Options, expired 
 	}
 	c := p.Current.Canary
 	p.Lifetime = days(c.Expires.Sub(c.Issued))
-	src := canary.CurrentFile
-	if o.BaseURL != "" {
-		src = o.BaseURL + canary.CurrentFile
-	}
-	p.Verify = "canary verify " + src
+	// Offline: the key files of the site, each pinned to its fingerprint,
+	// so that a swapped key file fails the check. A key the site does not
+	// publish is named by fingerprint only (fetched from a key server).
+	p.Verify = "canary verify " + canary.CurrentFile
 	for _, k := range keys {
+		if k.File != "" {
+			p.Offline = true
+			p.Verify += " --key " + k.File
+		}
 		p.Verify += " --key " + k.Fingerprint
+	}
+	if o.BaseURL != "" {
+		p.Online = "canary verify " + o.BaseURL + canary.CurrentFile
+		for _, k := range keys {
+			p.Online += " --key " + k.Fingerprint
+		}
+	}
+	if !p.Current.First {
+		p.Since = c.Serial - 1
+		for _, ch := range p.Current.Changes {
+			if ch.Kind == "removed" || ch.Kind == "reworded" {
+				p.Lost = append(p.Lost, ch)
+			}
+		}
 	}
 	return p
 }
@@ -173,13 +198,18 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 </header>
 <main>
 {{with .Current.Canary}}
-<section class="verdict{{if $.Expired}} expired{{end}}" aria-labelledby="current">
+<section class="verdict{{if $.Expired}} expired{{else if $.Lost}} alarm{{end}}" aria-labelledby="current">
 <h2 id="current">Canary number {{.Serial}}</h2>
-{{if $.Expired}}<p><strong>This canary has expired.</strong> It was valid until <time datetime="{{iso .Expires}}">{{words .Expires}}</time>, and no newer canary has been published here. Do not rely on its statements.</p>{{end}}
+{{if $.Expired}}<p><strong>This canary has expired.</strong> It was valid until <time datetime="{{iso .Expires}}">{{words .Expires}}</time>, and no newer canary has been published here. Do not rely on its statements.</p>
 <p>Issued <time datetime="{{iso .Issued}}">{{words .Issued}}</time>.</p>
+{{else}}<p>Issued <time datetime="{{iso .Issued}}">{{words .Issued}}</time>.</p>
 <p>Valid until <time datetime="{{iso .Expires}}">{{words .Expires}}</time> ({{$.Lifetime}} after it was issued).</p>
 <p>If no newer canary has replaced this one by then, do not rely on the statements below: assume that they may no longer be true.</p>
-</section>
+{{end}}{{with $.Lost}}<p><strong>Since canary {{$.Since}}, {{$.Issuer.Name}} no longer states:</strong></p>
+<ul class="statements">
+{{range .}}<li>“{{.Old}}” <span class="id">({{.ID}})</span>{{if .New}} — it now reads: “{{.New}}”{{end}}</li>
+{{end}}</ul>
+{{end}}</section>
 
 <section aria-labelledby="statements">
 <h2 id="statements">Statements</h2>
@@ -207,8 +237,10 @@ var indexTemplate = sync.OnceValue(func() *template.Template {
 <p>With GnuPG:</p>
 <pre tabindex="0" aria-label="Commands to check the canary with GnuPG"><code>{{range .Keys}}{{if .File}}gpg --import {{.File}}
 {{end}}{{end}}gpg --verify canary.txt</code></pre>
-<p>With <a href="https://github.com/canarykit/canarykit" rel="noopener">canarykit</a>, which also checks the dates and the chain:</p>
+<p>With <a href="https://github.com/canarykit/canarykit" rel="noopener">canarykit</a>, which also checks the dates and the chain{{if .Offline}}, in a folder holding <a href="canary.txt">canary.txt</a> and the public key files above (under <code>keys/</code>), offline: each key file is pinned to its fingerprint{{end}}:</p>
 <pre tabindex="0" aria-label="Command to check the canary with canarykit"><code>{{.Verify}}</code></pre>
+{{with .Online}}<p>Or straight from this site, fetching the keys by fingerprint from keys.openpgp.org (if the signers put them there):</p>
+<pre tabindex="0" aria-label="Command to check the canary online with canarykit"><code>{{.}}</code></pre>{{end}}
 {{with .Current.Canary.Previous}}<p>Each canary names the one before it: <code>gpg --decrypt archive/NNNNNN.txt | sha256sum</code> of the previous canary equals its <code>Previous:</code> line ({{short .}}).</p>{{end}}
 {{with .Current.Tokens}}<p>RFC 3161 timestamps prove when it was signed: {{range $i, $t := .}}{{if $i}}, {{end}}<a href="{{$t}}">{{$t}}</a>{{end}}.</p>{{end}}
 </section>
