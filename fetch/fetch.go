@@ -134,6 +134,9 @@ type Response struct {
 type Fetcher struct {
 	o      Options
 	client *http.Client
+	// transport is the one transport of the process's reads: Get uses it,
+	// and so does every Client.
+	transport *http.Transport
 	// proxyFor says which proxy a URL goes through; nil when every request
 	// goes through the SOCKS proxy of Options.Proxy.
 	proxyFor func(*http.Request) (*url.URL, error)
@@ -235,6 +238,7 @@ func New(o Options) (*Fetcher, error) {
 		}
 		return tc, nil
 	}
+	f.transport = tr
 	f.client = &http.Client{
 		Transport: tr,
 		// Redirects are followed by Get itself, so that every hop takes its

@@ -196,7 +196,8 @@ var ErrNotInMainChain = errors.New("the block is not in the Bitcoin main chain")
 // CheckMainChain asks the Esplora-style block API at base whether the
 // proof's block is in its best chain at the claimed height
 // (GET /block/HASH/status). Errors other than ErrNotInMainChain mean the
-// question could not be answered.
+// question could not be answered. client is required: give the client of
+// the Fetcher the canary came through (fetch.Fetcher.Client).
 func CheckMainChain(ctx context.Context, client *http.Client, base string, p *Proof) error {
 	h, err := ParseHeader(p.Header)
 	if err != nil {

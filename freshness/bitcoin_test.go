@@ -144,7 +144,7 @@ func TestFetchBitcoin(t *testing.T) {
 	if err := p.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckMainChain(context.Background(), nil, api.URL, p); err != nil {
+	if err := CheckMainChain(context.Background(), http.DefaultClient, api.URL, p); err != nil {
 		t.Errorf("in main chain: %v", err)
 	}
 
@@ -153,21 +153,21 @@ func TestFetchBitcoin(t *testing.T) {
 	mixed.Header = ft.Block794143.Header
 	bad := ft.BlockAPI(881426, []ft.Block{mixed})
 	defer bad.Close()
-	if _, err := fetchBitcoin(context.Background(), nil, bad.URL, 3); err == nil || !strings.Contains(err.Error(), "hashes to") {
+	if _, err := fetchBitcoin(context.Background(), http.DefaultClient, bad.URL, 3); err == nil || !strings.Contains(err.Error(), "hashes to") {
 		t.Errorf("mixed-up header: %v", err)
 	}
 	// Another chain's header: genesis has difficulty 1.
 	easy := ft.BlockAPI(3, []ft.Block{ft.Genesis})
 	defer easy.Close()
-	if _, err := fetchBitcoin(context.Background(), nil, easy.URL, 3); err == nil || !strings.Contains(err.Error(), "below the") {
+	if _, err := fetchBitcoin(context.Background(), http.DefaultClient, easy.URL, 3); err == nil || !strings.Contains(err.Error(), "below the") {
 		t.Errorf("easy header: %v", err)
 	}
-	if _, err := fetchBitcoin(context.Background(), nil, easy.URL, 4); err == nil || !strings.Contains(err.Error(), "lower than the depth") {
+	if _, err := fetchBitcoin(context.Background(), http.DefaultClient, easy.URL, 4); err == nil || !strings.Contains(err.Error(), "lower than the depth") {
 		t.Errorf("short chain: %v", err)
 	}
 	junk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>") }))
 	defer junk.Close()
-	if _, err := fetchBitcoin(context.Background(), nil, junk.URL, 3); err == nil || !strings.Contains(err.Error(), "not a block height") {
+	if _, err := fetchBitcoin(context.Background(), http.DefaultClient, junk.URL, 3); err == nil || !strings.Contains(err.Error(), "not a block height") {
 		t.Errorf("junk: %v", err)
 	}
 }
@@ -176,24 +176,24 @@ func TestCheckMainChain(t *testing.T) {
 	p := &Proof{Kind: Bitcoin, Height: 881423, Header: mustHex(t, ft.Block881423.Header)}
 	stale := ft.BlockAPI(881500, nil, ft.Block881423)
 	defer stale.Close()
-	if err := CheckMainChain(context.Background(), nil, stale.URL, p); !errors.Is(err, ErrNotInMainChain) {
+	if err := CheckMainChain(context.Background(), http.DefaultClient, stale.URL, p); !errors.Is(err, ErrNotInMainChain) {
 		t.Errorf("stale block: %v", err)
 	}
 	unknown := ft.BlockAPI(881500, nil)
 	defer unknown.Close()
-	if err := CheckMainChain(context.Background(), nil, unknown.URL, p); !errors.Is(err, ErrNotInMainChain) {
+	if err := CheckMainChain(context.Background(), http.DefaultClient, unknown.URL, p); !errors.Is(err, ErrNotInMainChain) {
 		t.Errorf("unknown block: %v", err)
 	}
 	wrongHeight := *p
 	wrongHeight.Height = 881424
 	good := ft.BlockAPI(881500, []ft.Block{ft.Block881423})
 	defer good.Close()
-	if err := CheckMainChain(context.Background(), nil, good.URL, &wrongHeight); !errors.Is(err, ErrNotInMainChain) || !strings.Contains(err.Error(), "not 881424") {
+	if err := CheckMainChain(context.Background(), http.DefaultClient, good.URL, &wrongHeight); !errors.Is(err, ErrNotInMainChain) || !strings.Contains(err.Error(), "not 881424") {
 		t.Errorf("wrong height: %v", err)
 	}
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 	down.Close()
-	if err := CheckMainChain(context.Background(), nil, down.URL, p); err == nil || errors.Is(err, ErrNotInMainChain) {
+	if err := CheckMainChain(context.Background(), http.DefaultClient, down.URL, p); err == nil || errors.Is(err, ErrNotInMainChain) {
 		t.Errorf("unreachable API must be a could-not-check error: %v", err)
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/freshness/tsa"
 )
 
@@ -24,6 +26,7 @@ func Collect(ctx context.Context, cfg *Config, client *http.Client, issued time.
 	if cfg == nil {
 		return nil, nil, nil
 	}
+	client = cfg.client(client)
 	var proofs []Proof
 	var notes []string
 	source := func(name string, optional bool, fetch func(context.Context) ([]Proof, error)) error {
@@ -79,6 +82,29 @@ func Collect(ctx context.Context, cfg *Config, client *http.Client, issued time.
 	return proofs, notes, nil
 }
 
+// client is the client to ask the sources with: the one given, else
+// cfg.Client, else one made by package fetch with its defaults (the
+// proxy of HTTPS_PROXY, its TLS rules and limits), for callers such as
+// canary.Issue that pass none. Never http.DefaultClient.
+func (cfg *Config) client(c *http.Client) *http.Client {
+	switch {
+	case c != nil:
+		return c
+	case cfg.Client != nil:
+		return cfg.Client
+	}
+	return fetchDefault()
+}
+
+// fetchDefault is the client of a Fetcher with fetch's defaults.
+var fetchDefault = sync.OnceValue(func() *http.Client {
+	f, err := fetch.New(fetch.Options{UserAgent: userAgent})
+	if err != nil {
+		panic(err) // the defaults are valid
+	}
+	return f.Client()
+})
+
 func one(p *Proof, err error) ([]Proof, error) {
 	if err != nil {
 		return nil, err
@@ -97,6 +123,7 @@ func Stamp(ctx context.Context, cfg *Config, dir string, client *http.Client, si
 	if cfg == nil {
 		return nil, nil, nil
 	}
+	client = cfg.client(client)
 	earliest := issued
 	for i := range proofs {
 		if nb := proofs[i].NotBefore(); proofs[i].Counts() && nb.After(earliest) {

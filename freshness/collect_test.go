@@ -206,3 +206,13 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("Empty")
 	}
 }
+
+// TestNoDefaultClient: a reader's freshness request (the --online block
+// lookup) needs the client of the Fetcher the canary came through; there
+// is no default one to go around its proxy.
+func TestNoDefaultClient(t *testing.T) {
+	p := &Proof{Header: make(Hex, HeaderLen)}
+	if err := CheckMainChain(context.Background(), nil, "http://127.0.0.1:1", p); !errors.Is(err, errNoClient) {
+		t.Errorf("CheckMainChain without a client: %v, want errNoClient", err)
+	}
+}

@@ -3,6 +3,7 @@ package freshness
 import (
 	"encoding/asn1"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -28,6 +29,11 @@ type Config struct {
 	Bitcoin *BitcoinConfig `yaml:"bitcoin"`
 	News    *NewsConfig    `yaml:"news"`
 	TSA     []TSAConfig    `yaml:"tsa"`
+	// Client is what Collect and Stamp ask the sources and TSAs with when
+	// they are given none: the command sets it to its fetch.Fetcher's
+	// Client, so that these requests take the command's proxy and limits.
+	// It is not part of a definition.
+	Client *http.Client `yaml:"-" json:"-"`
 }
 
 // DrandConfig asks for the latest drand quicknet beacon.

@@ -111,7 +111,7 @@ func TestFetchDrand(t *testing.T) {
 	bad.Signature = ft.Round1000.Signature
 	tampered := ft.Drand(bad)
 	defer tampered.Close()
-	if _, err := fetchDrand(context.Background(), nil, tampered.URL); err == nil || !strings.Contains(err.Error(), "does not verify") {
+	if _, err := fetchDrand(context.Background(), http.DefaultClient, tampered.URL); err == nil || !strings.Contains(err.Error(), "does not verify") {
 		t.Errorf("a beacon with another round's signature: %v", err)
 	}
 
@@ -119,7 +119,7 @@ func TestFetchDrand(t *testing.T) {
 		w.Write([]byte(`{"round":1000,"randomness":"00","signature":"` + ft.Round1000.Signature + `"}`))
 	}))
 	defer wrongRandomness.Close()
-	if _, err := fetchDrand(context.Background(), nil, wrongRandomness.URL); err == nil || !strings.Contains(err.Error(), "randomness") {
+	if _, err := fetchDrand(context.Background(), http.DefaultClient, wrongRandomness.URL); err == nil || !strings.Contains(err.Error(), "randomness") {
 		t.Errorf("wrong randomness: %v", err)
 	}
 
@@ -130,7 +130,7 @@ func TestFetchDrand(t *testing.T) {
 		`{"round":1000,"signature":"c0` + strings.Repeat("00", 47) + `"}`: "identity point",
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
-		if _, err := fetchDrand(context.Background(), nil, srv.URL); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := fetchDrand(context.Background(), http.DefaultClient, srv.URL); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want %q", body, err, want)
 		}
 		srv.Close()
@@ -138,7 +138,7 @@ func TestFetchDrand(t *testing.T) {
 
 	notFound := httptest.NewServer(http.NotFoundHandler())
 	defer notFound.Close()
-	if _, err := fetchDrand(context.Background(), nil, notFound.URL); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+	if _, err := fetchDrand(context.Background(), http.DefaultClient, notFound.URL); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Errorf("404: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package freshness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,11 +21,16 @@ func (e *httpError) Error() string {
 	return fmt.Sprintf("%s answered HTTP %d; check the URL in the freshness section", e.url, e.status)
 }
 
+// errNoClient is a program error: freshness has no client of its own for
+// a reader's requests, lest one go around the proxy the canary came
+// through.
+var errNoClient = errors.New("freshness: no HTTP client given to fetch with")
+
 // get fetches url and returns at most limit bytes of its body; a longer
-// body is an error, not silently cut.
+// body is an error, not silently cut. client is required.
 func get(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, error) {
 	if client == nil {
-		client = http.DefaultClient
+		return nil, errNoClient
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package freshness
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -131,10 +132,10 @@ func TestFetchNews(t *testing.T) {
 			t.Errorf("round trip of %q: %v", p.Line(), err)
 		}
 	}
-	if _, err := fetchNews(context.Background(), nil, srv.URL+"/empty.xml", 2); err == nil || !strings.Contains(err.Error(), "no item") {
+	if _, err := fetchNews(context.Background(), http.DefaultClient, srv.URL+"/empty.xml", 2); err == nil || !strings.Contains(err.Error(), "no item") {
 		t.Errorf("empty feed: %v", err)
 	}
-	if _, err := fetchNews(context.Background(), nil, srv.URL+"/missing.xml", 2); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+	if _, err := fetchNews(context.Background(), http.DefaultClient, srv.URL+"/missing.xml", 2); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Errorf("missing feed: %v", err)
 	}
 }

@@ -45,8 +45,15 @@ func isNotFound(err error) bool {
 // the path could answer with their own key.
 var errDowngrade = errors.New("refusing a redirect from HTTPS to plain HTTP")
 
+// errNoClient is a program error: keys has no client of its own, lest a
+// key be fetched around the proxy the canary was fetched through.
+var errNoClient = errors.New("keys: no HTTP client given to fetch keys with (Options.HTTPClient)")
+
 // fetch GETs u and returns the body of a 200 answer, at most MaxBytes.
 func (o Options) fetch(ctx context.Context, u string) ([]byte, error) {
+	if o.HTTPClient == nil {
+		return nil, errNoClient
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)

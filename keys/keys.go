@@ -31,7 +31,11 @@ const DefaultVKS = "https://keys.openpgp.org"
 
 // Options say where and how keys are fetched. The zero value is usable.
 type Options struct {
-	// HTTPClient fetches WKD and VKS keys; nil means a default client.
+	// HTTPClient fetches WKD and VKS keys. It is required for wkd: and
+	// vks: specs and bare fingerprints, and there is no default: give the
+	// client of the command's fetch.Fetcher (Fetcher.Client), so that the
+	// keys are asked for through the same proxy as the canary and a
+	// reader's network does not learn whose canary they check.
 	HTTPClient *http.Client
 	// VKS is the base URL of a keys.openpgp.org-style key server
 	// (Verifying Key Service); empty means DefaultVKS.
@@ -44,9 +48,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
-	}
 	if o.VKS == "" {
 		o.VKS = DefaultVKS
 	}

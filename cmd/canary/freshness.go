@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
-	"net/url"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
@@ -60,17 +58,14 @@ func freshnessOptions(f *verifyFlags, found [][]byte) (verify.FreshnessOptions, 
 		}
 	}
 	if fr.online {
-		// The block API is asked through the same proxy as the canary,
-		// so that --proxy socks5://... (Tor) hides this request too.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		if f.web.proxy != "" {
-			u, err := url.Parse(f.web.proxy)
-			if err != nil {
-				return o, fmt.Errorf("--proxy: %v", err)
-			}
-			tr.Proxy = http.ProxyURL(u)
+		// The block API is asked with the run's Fetcher, so through the
+		// same proxy as the canary and its keys: --proxy socks5://...
+		// (Tor) hides this request too, and --timeout bounds it.
+		fetcher, err := f.web.get()
+		if err != nil {
+			return o, err
 		}
-		o.Client = &http.Client{Transport: tr}
+		o.Client = fetcher.Client()
 	}
 	return o, nil
 }

@@ -2,15 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha1"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +13,7 @@ import (
 )
 
 // cli runs canary commands in-process in dir, with a fixed clock and a
-// trust store in dir, so that tests can set keyHTTPClient.
+// trust store in dir.
 type cli struct {
 	t   *testing.T
 	dir string
@@ -71,54 +66,6 @@ func (c *cli) issue(name string) string {
 	return filepath.Join(c.dir, "public", "canary.txt")
 }
 
-// fakeWeb is an HTTPS server on 127.0.0.1 answering for the names in
-// routes' keys ("host/path"); every other name does not resolve.
-type fakeWeb struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	routes map[string][]byte
-}
-
-func newFakeWeb(t *testing.T) *fakeWeb {
-	w := &fakeWeb{routes: map[string][]byte{}}
-	w.srv = httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w.mu.Lock()
-		body, ok := w.routes[r.Host+r.URL.Path]
-		w.mu.Unlock()
-		if !ok {
-			http.NotFound(rw, r)
-			return
-		}
-		rw.Write(body)
-	}))
-	t.Cleanup(w.srv.Close)
-	tr := w.srv.Client().Transport.(*http.Transport).Clone()
-	tr.TLSClientConfig.ServerName = "example.com" // a name in httptest's certificate
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, _ := net.SplitHostPort(addr)
-		w.mu.Lock()
-		known := false
-		for k := range w.routes {
-			known = known || strings.HasPrefix(k, host+"/")
-		}
-		w.mu.Unlock()
-		if !known {
-			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-		}
-		return (&net.Dialer{}).DialContext(ctx, network, w.srv.Listener.Addr().String())
-	}
-	old := keyHTTPClient
-	keyHTTPClient = &http.Client{Transport: tr}
-	t.Cleanup(func() { keyHTTPClient = old })
-	return w
-}
-
-func (w *fakeWeb) serve(hostPath string, body []byte) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.routes[hostPath] = body
-}
-
 func wkdPath(local string) string {
 	const alphabet = "ybndrfg8ejkmcpqxot1uwisza345h769"
 	sum := sha1.Sum([]byte(local))
@@ -138,19 +85,20 @@ func wkdPath(local string) string {
 // with the publisher's address as user ID, and a canary signed with it.
 func TestWKDKeyAndHijack(t *testing.T) {
 	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-	web := newFakeWeb(t)
+	web := newFakeNet(t) // proxy_test.go; the keys are fetched through its proxy
+	proxy := web.proxy.URL()
 	alicePub, aliceFP := c.newKey("alice", "Alice <alice@example.org>")
 	web.serve(wkdPath("alice"), alicePub)
 	web.serve("keys.example.net/vks/v1/by-fingerprint/"+aliceFP, alicePub)
 	src := c.issue("alice")
 
-	out := c.must("verify", src, "--key", "wkd:alice@example.org", "--pin")
+	out := c.must("verify", src, "--key", "wkd:alice@example.org", "--pin", "--proxy", proxy)
 	if !strings.HasPrefix(out, "OK: ") || !strings.Contains(out, "first use: pinned signer(s) Alice <alice@example.org> ("+aliceFP+")") {
 		t.Fatalf("WKD key, first use:\n%s", out)
 	}
-	c.must("verify", src, "--key", "vks:"+aliceFP, "--vks", "https://keys.example.net")
-	c.must("verify", src, "--key", "wkd:alice@example.org", "--key", aliceFP)
-	if code, out, _ := c.run("verify", src, "--key", "wkd:alice@example.org", "--key", strings.Repeat("AB", 20)); code != 3 || !strings.HasPrefix(out, "UNKNOWN: no key given matches fingerprint ABAB") {
+	c.must("verify", src, "--key", "vks:"+aliceFP, "--vks", "https://keys.example.net", "--proxy", proxy)
+	c.must("verify", src, "--key", "wkd:alice@example.org", "--key", aliceFP, "--proxy", proxy)
+	if code, out, _ := c.run("verify", src, "--key", "wkd:alice@example.org", "--key", strings.Repeat("AB", 20), "--proxy", proxy); code != 3 || !strings.HasPrefix(out, "UNKNOWN: no key given matches fingerprint ABAB") {
 		t.Errorf("fingerprint mismatch: exit %d\n%s", code, out)
 	}
 
@@ -159,19 +107,19 @@ func TestWKDKeyAndHijack(t *testing.T) {
 	fakePub, fakeFP := c.newKey("fake", "Alice <alice@example.org>")
 	web.serve(wkdPath("alice"), fakePub)
 	src = c.issue("fake")
-	code, out, _ := c.run("verify", src, "--key", "wkd:alice@example.org")
+	code, out, _ := c.run("verify", src, "--key", "wkd:alice@example.org", "--proxy", proxy)
 	if code != 2 || !strings.HasPrefix(out, "CRITICAL: key changed: "+src+" was signed by "+aliceFP+" before, now by Alice <alice@example.org> ("+fakeFP+")") {
 		t.Errorf("hijacked domain: exit %d\n%s", code, out)
 	}
 	// The pinned fingerprint alone catches it too, without any store.
-	code, out, _ = c.run("verify", src, "--key", "wkd:alice@example.org", "--key", aliceFP)
+	code, out, _ = c.run("verify", src, "--key", "wkd:alice@example.org", "--key", aliceFP, "--proxy", proxy)
 	if code != 3 || !strings.Contains(out, "no key given matches fingerprint "+aliceFP) {
 		t.Errorf("hijacked domain with --key FINGERPRINT: exit %d\n%s", code, out)
 	}
 
 	// A directory that cannot be reached is "could not check".
-	web.srv.Close()
-	code, out, _ = c.run("verify", src, "--key", "wkd:alice@example.org", "--format", "json")
+	web.tls.Close()
+	code, out, _ = c.run("verify", src, "--key", "wkd:alice@example.org", "--format", "json", "--proxy", proxy)
 	if code != 3 || !strings.Contains(out, `"status":"UNKNOWN"`) || !strings.Contains(out, "cannot reach https://example.org/.well-known/openpgpkey/hu/") {
 		t.Errorf("unreachable WKD: exit %d\n%s", code, out)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -19,16 +18,20 @@ import (
 	"github.com/canarykit/canarykit/verify"
 )
 
-// keyHTTPClient fetches wkd: and vks: keys. It is a variable only so that
-// tests can reach key servers on 127.0.0.1; nil means the default client.
-var keyHTTPClient *http.Client
-
 const keyFlagHelp = "publisher's key: a key FILE (armored or binary; a keyring works), wkd:user@domain,\nvks:FINGERPRINT, or a FINGERPRINT the other keys must match; repeatable"
 
 // resolveKeys turns the --key specs into keys. Its errors become an UNKNOWN
 // verdict: a key that could not be found says nothing about the canary.
+//
+// wkd: and vks: keys are fetched with the client of the run's Fetcher, so
+// through --proxy like the canary: a reader using Tor must not tell their
+// network whose canary they check by asking the key server directly.
 func resolveKeys(f *verifyFlags) (openpgp.EntityList, error) {
-	return keys.Resolve(context.Background(), f.keys, keys.Options{HTTPClient: keyHTTPClient, VKS: f.vks})
+	fetcher, err := f.web.get()
+	if err != nil {
+		return nil, err
+	}
+	return keys.Resolve(context.Background(), f.keys, keys.Options{HTTPClient: fetcher.Client(), VKS: f.vks})
 }
 
 // goodSigners are the distinct primary fingerprints of the good signatures,
@@ -258,6 +261,7 @@ else ~/.local/state/canarykit/trust.json.`,
 	fl.StringArrayVar(&f.keys, "key", nil, keyFlagHelp)
 	fl.StringVar(&f.vks, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
 	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature file over SOURCE; repeatable")
+	addWebFlags(fl, &f.web) // the keys and a SOURCE URL are read through --proxy
 	fl.BoolVar(&remove, "remove", false, "forget the pin for SOURCE")
 	fl.BoolVar(&list, "list", false, "print every pinned source")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")

@@ -172,7 +172,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	defer db.Close()
 
 	w := &watch.Watcher{
-		DB: db, Config: cfg, Parallel: f.parallel, Channels: watch.ChannelNames(cfg.Alerts), KeyClient: keyHTTPClient,
+		DB: db, Config: cfg, Parallel: f.parallel, Channels: watch.ChannelNames(cfg.Alerts),
 		FetchOptions: fetch.Options{UserAgent: userAgent()},
 	}
 	svc := &watch.Service{Watcher: w, Channels: channels, Now: now, Only: f.targets, MetricsFile: f.metricsFile, HTMLDir: f.html, Log: ios.Err}

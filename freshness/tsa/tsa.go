@@ -348,9 +348,11 @@ func checkEKU(c *x509.Certificate) error {
 // Request asks the TSA at url for a token over data (SHA-256 of it, with a
 // fresh nonce and the TSA's certificate requested), checks the reply with
 // Verify, and returns it as it came: the bytes to store as a .tsr file.
+// client is required: give a fetch.Fetcher's Client, so that the request
+// takes the command's proxy.
 func Request(ctx context.Context, client *http.Client, url string, data []byte, opts Options) ([]byte, *Token, error) {
 	if client == nil {
-		client = http.DefaultClient
+		return nil, nil, errors.New("tsa: no HTTP client given to ask the TSA with")
 	}
 	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,19 +134,19 @@ func TestRequest(t *testing.T) {
 	}
 
 	tsa.SetFault(ft.WrongNonce)
-	if _, _, err := Request(ctx, nil, tsa.URL, data, Options{Roots: tsa.Roots}); err == nil || !strings.Contains(err.Error(), "nonce") {
+	if _, _, err := Request(ctx, http.DefaultClient, tsa.URL, data, Options{Roots: tsa.Roots}); err == nil || !strings.Contains(err.Error(), "nonce") {
 		t.Errorf("wrong nonce: %v", err)
 	}
 	tsa.SetFault(ft.NoFault)
-	if _, _, err := Request(ctx, nil, tsa.URL, data, Options{Roots: tsa.Roots, Policy: asn1.ObjectIdentifier{1, 2, 3}}); err == nil || !strings.Contains(err.Error(), "policy") {
+	if _, _, err := Request(ctx, http.DefaultClient, tsa.URL, data, Options{Roots: tsa.Roots, Policy: asn1.ObjectIdentifier{1, 2, 3}}); err == nil || !strings.Contains(err.Error(), "policy") {
 		t.Errorf("policy: %v", err)
 	}
-	if _, _, err := Request(ctx, nil, tsa.URL+"/nope", data, Options{Roots: tsa.Roots}); err != nil {
+	if _, _, err := Request(ctx, http.DefaultClient, tsa.URL+"/nope", data, Options{Roots: tsa.Roots}); err != nil {
 		// the test TSA answers on every path
 		t.Errorf("path: %v", err)
 	}
 	tsa.Close()
-	if _, _, err := Request(ctx, nil, tsa.URL, data, Options{Roots: tsa.Roots}); err == nil || !strings.Contains(err.Error(), "cannot reach") {
+	if _, _, err := Request(ctx, http.DefaultClient, tsa.URL, data, Options{Roots: tsa.Roots}); err == nil || !strings.Contains(err.Error(), "cannot reach") {
 		t.Errorf("closed TSA: %v", err)
 	}
 }

@@ -1,0 +1,450 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+)
+
+// The tests here read over HTTPS the way a reader does: no test hook
+// hands the command a client of its own, so every request goes through
+// the one fetch.Fetcher the command builds from its flags. The test
+// servers' certificate is trusted through SSL_CERT_FILE, set before any
+// certificate is checked; it names the fake hosts below and 127.0.0.1.
+var testCert tls.Certificate
+
+// fakeNames are the host names the test certificate is valid for.
+var fakeNames = []string{"example.org", "openpgpkey.example.org", "keys.example.net", "canary.test", "openpgpkey.canary.test", "keys.canary.test", "blocks.canary.test"}
+
+func init() {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "canarykit test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              fakeNames,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	testCert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	f, err := os.CreateTemp("", "canarykit-test-ca-*.pem")
+	if err != nil {
+		panic(err)
+	}
+	pem.Encode(f, &pem.Block{Type: "CERTIFICATE", Bytes: der})
+	f.Close()
+	os.Setenv("SSL_CERT_FILE", f.Name())
+}
+
+// needSSLCertFile skips where the system verifier ignores SSL_CERT_FILE.
+func needSSLCertFile(t *testing.T) {
+	switch runtime.GOOS {
+	case "darwin", "ios", "windows":
+		t.Skip("the system's certificate verifier ignores SSL_CERT_FILE here")
+	}
+}
+
+// fakeNet is a small internet on 127.0.0.1: an HTTPS server answering for
+// the fake names (and 127.0.0.1) by routes' keys ("host/path"), a plain
+// HTTP one, and a SOCKS5 proxy that alone knows where the names are. The
+// servers note where each connection comes from, so that a test can tell
+// connections made through the proxy from direct ones.
+type fakeNet struct {
+	tls, plain *httptest.Server
+	proxy      *recordingProxy
+
+	mu     sync.Mutex
+	routes map[string][]byte
+	peers  []string // remote addresses of the connections the servers accepted
+	asked  []string // host+path of every request the servers answered
+}
+
+func newFakeNet(t *testing.T) *fakeNet {
+	t.Helper()
+	needSSLCertFile(t)
+	n := &fakeNet{routes: map[string][]byte{}}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.mu.Lock()
+		n.asked = append(n.asked, r.Host+r.URL.Path)
+		body, ok := n.routes[r.Host+r.URL.Path]
+		n.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(body)
+	})
+	n.tls = n.server(t, handler, true)
+	n.plain = n.server(t, handler, false)
+	n.proxy = startRecordingProxy(t, func(target string) string {
+		host, port, _ := net.SplitHostPort(target)
+		switch {
+		case target == n.tls.Listener.Addr().String() || target == n.plain.Listener.Addr().String():
+			return target
+		case slices.Contains(fakeNames, host) && port == "443":
+			return n.tls.Listener.Addr().String()
+		case slices.Contains(fakeNames, host) && port == "80":
+			return n.plain.Listener.Addr().String()
+		}
+		return ""
+	})
+	return n
+}
+
+// server starts an HTTP(S) server that notes its peers.
+func (n *fakeNet) server(t *testing.T, h http.Handler, useTLS bool) *httptest.Server {
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			n.mu.Lock()
+			n.peers = append(n.peers, c.RemoteAddr().String())
+			n.mu.Unlock()
+		}
+	}
+	if useTLS {
+		s.TLS = &tls.Config{Certificates: []tls.Certificate{testCert}}
+		s.StartTLS()
+	} else {
+		s.Start()
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// handle serves h's answers at host (a fake name) for any path.
+func (n *fakeNet) handle(t *testing.T, host string, h http.Handler) string {
+	s := n.server(t, h, false)
+	n.proxy.mu.Lock()
+	next := n.proxy.route
+	n.proxy.route = func(target string) string {
+		if target == host+":80" || target == s.Listener.Addr().String() {
+			return s.Listener.Addr().String()
+		}
+		return next(target)
+	}
+	n.proxy.mu.Unlock()
+	return s.Listener.Addr().String()
+}
+
+func (n *fakeNet) serve(hostPath string, body []byte) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.routes[hostPath] = body
+}
+
+// direct lists the connections the servers accepted that did not come
+// from the proxy.
+func (n *fakeNet) direct() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.proxy.mu.Lock()
+	defer n.proxy.mu.Unlock()
+	var out []string
+	for _, p := range n.peers {
+		if !slices.Contains(n.proxy.upstream, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// requests are the host+path of every request the HTTPS and HTTP servers
+// answered.
+func (n *fakeNet) requests() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.asked)
+}
+
+// recordingProxy is a minimal SOCKS5 proxy (RFC 1928, CONNECT, no auth)
+// that notes every target asked for and the local address of every
+// connection it makes on a client's behalf. route says where a target
+// ("host:port", a name as the client sent it) really is; "" refuses it.
+type recordingProxy struct {
+	ln net.Listener
+
+	mu       sync.Mutex
+	route    func(target string) string
+	targets  []string
+	upstream []string
+}
+
+func startRecordingProxy(t *testing.T, route func(string) string) *recordingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &recordingProxy{ln: ln, route: route}
+	var wg sync.WaitGroup
+	var connsMu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		connsMu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		connsMu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connsMu.Lock()
+			conns = append(conns, c)
+			connsMu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.serve(c)
+			}()
+		}
+	}()
+	return p
+}
+
+func (p *recordingProxy) URL() string { return "socks5://" + p.ln.Addr().String() }
+
+// asked lists the targets the proxy was asked to connect to.
+func (p *recordingProxy) asked() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.targets)
+}
+
+func (p *recordingProxy) serve(c net.Conn) {
+	defer c.Close()
+	var hdr [2]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil || hdr[0] != 5 {
+		return
+	}
+	if _, err := io.ReadFull(c, make([]byte, hdr[1])); err != nil {
+		return
+	}
+	c.Write([]byte{5, 0})
+	var req [4]byte
+	if _, err := io.ReadFull(c, req[:]); err != nil || req[1] != 1 {
+		return
+	}
+	var host string
+	switch req[3] {
+	case 1, 4:
+		ip := make([]byte, map[byte]int{1: 4, 4: 16}[req[3]])
+		if _, err := io.ReadFull(c, ip); err != nil {
+			return
+		}
+		host = net.IP(ip).String()
+	case 3:
+		var l [1]byte
+		if _, err := io.ReadFull(c, l[:]); err != nil {
+			return
+		}
+		name := make([]byte, l[0])
+		if _, err := io.ReadFull(c, name); err != nil {
+			return
+		}
+		host = string(name)
+	default:
+		return
+	}
+	var port [2]byte
+	if _, err := io.ReadFull(c, port[:]); err != nil {
+		return
+	}
+	target := net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port[:]))))
+	p.mu.Lock()
+	p.targets = append(p.targets, target)
+	addr := p.route(target)
+	p.mu.Unlock()
+	if addr == "" {
+		c.Write([]byte{5, 4, 0, 1, 0, 0, 0, 0, 0, 0}) // host unreachable
+		return
+	}
+	up, err := net.Dial("tcp", addr)
+	if err != nil {
+		c.Write([]byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0}) // connection refused
+		return
+	}
+	defer up.Close()
+	p.mu.Lock()
+	p.upstream = append(p.upstream, up.LocalAddr().String())
+	p.mu.Unlock()
+	c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
+	done := make(chan struct{})
+	go func() {
+		io.Copy(up, c)
+		up.(*net.TCPConn).CloseWrite()
+		close(done)
+	}()
+	io.Copy(c, up)
+	c.Close()
+	<-done
+}
+
+// wantAllThroughProxy fails the test unless no server was reached
+// directly and the proxy was asked for every target in want.
+func wantAllThroughProxy(t *testing.T, n *fakeNet, want ...string) {
+	t.Helper()
+	if d := n.direct(); len(d) > 0 {
+		t.Errorf("%d connection(s) went around the proxy, from %v", len(d), d)
+	}
+	wantAsked(t, n.proxy, want...)
+}
+
+// wantAsked fails the test unless the proxy was asked for every target in want.
+func wantAsked(t *testing.T, p *recordingProxy, want ...string) {
+	t.Helper()
+	asked := p.asked()
+	for _, w := range want {
+		if !slices.Contains(asked, w) {
+			t.Errorf("the proxy was never asked for %s; it was asked for %v", w, asked)
+		}
+	}
+}
+
+// TestVerifyOneNetworkPath: with --proxy, canary verify asks for the
+// canary, its keys (vks: and wkd:) and the files beside it through the
+// proxy, and makes no connection of its own.
+func TestVerifyOneNetworkPath(t *testing.T) {
+	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	n := newFakeNet(t)
+	pub, fp := c.newKey("alice", "Alice <alice@canary.test>")
+	src := c.issue("alice")
+	signed, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.serve("canary.test/canary.txt", signed)
+	n.serve(strings.Replace(wkdPath("alice"), "example.org/", "canary.test/", 1), pub)
+	vksAddr := n.tls.Listener.Addr().String()
+	n.serve(vksAddr+"/vks/v1/by-fingerprint/"+fp, pub)
+	proxy := n.proxy.URL()
+
+	// vks: from a key server on 127.0.0.1, which a direct connection
+	// would reach: the servers count it.
+	out := c.must("verify", "https://canary.test/canary.txt", "--key", "vks:"+fp, "--vks", "https://"+vksAddr, "--proxy", proxy)
+	if !strings.HasPrefix(out, "OK: ") {
+		t.Errorf("vks: through the proxy:\n%s", out)
+	}
+	wantAllThroughProxy(t, n, "canary.test:443", vksAddr)
+	if !slices.Contains(n.requests(), vksAddr+"/vks/v1/by-fingerprint/"+fp) {
+		t.Errorf("the key server was not asked for the key: %v", n.requests())
+	}
+
+	// wkd: names only the proxy can resolve.
+	out = c.must("verify", "https://canary.test/canary.txt", "--key", "wkd:alice@canary.test", "--proxy", proxy)
+	if !strings.HasPrefix(out, "OK: ") {
+		t.Errorf("wkd: through the proxy:\n%s", out)
+	}
+	wantAllThroughProxy(t, n, "openpgpkey.canary.test:443", "canary.test:443")
+
+	// A bare fingerprint is fetched from the key server, through the proxy too.
+	n.serve("keys.canary.test/vks/v1/by-fingerprint/"+fp, pub)
+	c.must("verify", "https://canary.test/canary.txt", "--key", fp, "--vks", "https://keys.canary.test", "--proxy", proxy)
+	wantAllThroughProxy(t, n, "keys.canary.test:443")
+
+	// canary trust takes --proxy too.
+	c.must("trust", "https://canary.test/canary.txt", "--key", "wkd:alice@canary.test", "--proxy", proxy)
+	wantAllThroughProxy(t, n)
+}
+
+// TestOnlineThroughProxy: --online asks the block API through --proxy.
+func TestOnlineThroughProxy(t *testing.T) {
+	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC)}
+	n := newFakeNet(t)
+	btc := ft.BlockAPI(881426, []ft.Block{ft.Block881423})
+	btc.Close()
+	blocks := n.handle(t, "blocks.canary.test", btc.Config.Handler)
+	c.newKey("alice", "Alice <alice@canary.test>")
+	def := "issuer: {name: Example Org, url: https://example.org}\ncadence: 90d\nstatements:\n  - {id: no-warrants, text: No warrants.}\nsigners: [{key: keys/alice.sec.asc}]\nfreshness:\n  bitcoin: {url: \"http://" + blocks + "\", depth: 3}\n"
+	cfg := filepath.Join(c.dir, "canary.yaml")
+	if err := os.WriteFile(cfg, []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"))
+	src := filepath.Join(c.dir, "public", "canary.txt")
+	before := len(n.direct()) // canary issue has no --proxy: it asked directly
+	key := filepath.Join(c.dir, "keys", "alice.pub.asc")
+
+	for _, api := range []string{"http://blocks.canary.test", "http://" + blocks} {
+		out := c.must("verify", src, "--key", key, "--online", "--block-api", api, "--proxy", n.proxy.URL())
+		if !strings.Contains(out, "the block is in the main chain at that height") {
+			t.Errorf("--online --block-api %s through the proxy:\n%s", api, out)
+		}
+	}
+	if d := n.direct(); len(d) != before {
+		t.Errorf("--online went around the proxy: %v", d[before:])
+	}
+	wantAsked(t, n.proxy, "blocks.canary.test:80", blocks)
+}
+
+// TestWatchTargetProxy: a watch target's proxy carries its vks: and wkd:
+// keys too, not only its canary.
+func TestWatchTargetProxy(t *testing.T) {
+	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	n := newFakeNet(t)
+	pub, fp := c.newKey("alice", "Alice <alice@canary.test>")
+	src := c.issue("alice")
+	signed, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.serve("canary.test/canary.txt", signed)
+	n.serve(strings.Replace(wkdPath("alice"), "example.org/", "canary.test/", 1), pub)
+	vksAddr := n.tls.Listener.Addr().String()
+	n.serve(vksAddr+"/vks/v1/by-fingerprint/"+fp, pub)
+	list := "targets:\n" +
+		"  - {name: vks, url: \"https://canary.test/canary.txt\", keys: [\"vks:" + fp + "\"], vks: \"https://" + vksAddr + "\", proxy: \"" + n.proxy.URL() + "\"}\n" +
+		"  - {name: wkd, url: \"https://canary.test/canary.txt\", keys: [\"wkd:alice@canary.test\"], proxy: \"" + n.proxy.URL() + "\"}\n"
+	cfg := filepath.Join(c.dir, "watch.yaml")
+	if err := os.WriteFile(cfg, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := c.run("watch", "--config", cfg, "--db", filepath.Join(c.dir, "watch.db"), "--at", "2026-11-22T12:00:00Z")
+	if code != 0 || !regexp.MustCompile(`(?m)^vks +OK `).MatchString(out) || !regexp.MustCompile(`(?m)^wkd +OK `).MatchString(out) {
+		t.Errorf("canary watch: exit %d\n%s%s", code, out, errs)
+	}
+	wantAllThroughProxy(t, n, "canary.test:443", vksAddr, "openpgpkey.canary.test:443")
+	if !slices.Contains(n.requests(), vksAddr+"/vks/v1/by-fingerprint/"+fp) {
+		t.Errorf("the key server was not asked for the key: %v", n.requests())
+	}
+}
