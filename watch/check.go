@@ -64,8 +64,17 @@ type keySet struct {
 	use  sync.Mutex
 }
 
+// wkd: and vks: keys are fetched with the client of the target's Fetcher,
+// so through the target's proxy like its canary: a watchdog behind Tor must
+// not tell its network whose keys it asks for. The cache key therefore
+// holds the Fetcher's options too: the same keys behind another proxy are
+// fetched again, through that proxy.
 func (w *Watcher) keys(ctx context.Context, t *Target) (*keySet, error) {
-	id := strings.Join(t.Keys, "\x00") + "\x00" + t.VKS
+	f, err := w.fetcher(t)
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("%s\x00%s\x00%q\x00%d\x00%d", strings.Join(t.Keys, "\x00"), t.VKS, t.Proxy, t.Timeout, t.MaxBytes)
 	w.mu.Lock()
 	ks := w.keyCache[id]
 	if ks == nil {
@@ -74,7 +83,7 @@ func (w *Watcher) keys(ctx context.Context, t *Target) (*keySet, error) {
 	}
 	w.mu.Unlock()
 	ks.once.Do(func() {
-		ks.list, ks.err = keys.Resolve(ctx, t.Keys, keys.Options{VKS: t.VKS, HTTPClient: w.KeyClient})
+		ks.list, ks.err = keys.Resolve(ctx, t.Keys, keys.Options{VKS: t.VKS, HTTPClient: f.Client()})
 	})
 	return ks, ks.err
 }

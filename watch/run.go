@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -34,8 +33,6 @@ type Watcher struct {
 	FetchOptions fetch.Options
 	// Channels are the alert channels' names; alerts are queued for them.
 	Channels []string
-	// KeyClient fetches wkd: and vks: keys; nil means keys' default.
-	KeyClient *http.Client
 	// Progress, if set, is told how far a run has got.
 	Progress func(done, total int)
 
