@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
@@ -33,15 +34,102 @@ func ReadKeyFile(path string) (openpgp.EntityList, error) {
 		return nil, err
 	}
 	el, err := ReadKeys(data)
+	var wrapped *WrappedKeyError
+	if errors.As(err, &wrapped) {
+		wrapped.File = path
+		return nil, wrapped
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return el, nil
 }
 
+// A WrappedKeyError says that what was read as a key is an OpenPGP
+// message (clearsigned, or a signed or plain literal-data message) whose
+// content is a key. It is not unwrapped here: the signature around the
+// key would go unchecked, and it says who vouches for the key.
+type WrappedKeyError struct {
+	File   string // the file read, if it was one
+	Signed bool   // whether the message is signed
+}
+
+func (e *WrappedKeyError) Error() string {
+	what, check := "an OpenPGP message that contains a key, not a key", ""
+	if e.Signed {
+		what, check = "a signed message that contains a key, not a key", " (and check who signed it)"
+	}
+	if e.File == "" {
+		return fmt.Sprintf("this is %s: save it to a file FILE, unwrap it with gpg --decrypt FILE > key.asc%s, then pass key.asc", what, check)
+	}
+	return fmt.Sprintf("%s is %s: unwrap it with gpg --decrypt %s > key.asc%s, then pass key.asc", e.File, what, shellQuote(e.File), check)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/-+:@,=%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// wrappedKey says whether data, in which no key block was found, is an
+// OpenPGP message holding a key: a clearsigned text that is a key block,
+// or a message (armored or binary) whose literal data is a key.
+func wrappedKey(data []byte) error {
+	if i := bytes.Index(data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")); i >= 0 {
+		if b, _ := clearsign.Decode(data[i:]); b != nil {
+			if el, err := readKeys(b.Plaintext); err == nil && len(el) > 0 {
+				return &WrappedKeyError{Signed: true}
+			}
+		}
+	}
+	body := data
+	if i := bytes.Index(data, []byte("-----BEGIN PGP MESSAGE-----")); i >= 0 {
+		block, err := armor.Decode(bytes.NewReader(data[i:]))
+		if err != nil {
+			return nil
+		}
+		raw, err := io.ReadAll(io.LimitReader(block.Body, MaxKeyFileBytes))
+		if err != nil {
+			return nil
+		}
+		body = raw
+	} else if bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN ")) {
+		return nil
+	}
+	md, err := openpgp.ReadMessage(bytes.NewReader(body), openpgp.EntityList{}, nil, nil)
+	if err != nil || md.IsEncrypted {
+		return nil
+	}
+	// The limit stops a compressed message that inflates without bound.
+	content, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, MaxKeyFileBytes))
+	if err != nil && len(content) == 0 {
+		return nil
+	}
+	if el, err := readKeys(content); err == nil && len(el) > 0 {
+		return &WrappedKeyError{Signed: md.IsSigned}
+	}
+	return nil
+}
+
 // ReadKeys parses armored or binary OpenPGP keys. Armored input may hold
 // several blocks one after the other, as a hand-made keyring file often does.
+// Input that is a message holding a key, not a key, is refused with a
+// *WrappedKeyError.
 func ReadKeys(data []byte) (openpgp.EntityList, error) {
+	el, err := readKeys(data)
+	if err != nil {
+		if w := wrappedKey(data); w != nil {
+			return nil, w
+		}
+	}
+	return el, err
+}
+
+func readKeys(data []byte) (openpgp.EntityList, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, errors.New("no OpenPGP key found (the file is empty)")

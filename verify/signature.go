@@ -40,6 +40,11 @@ type Signature struct {
 	Signer      string    `json:"signer,omitempty"` // primary user ID
 	Hash        string    `json:"hash"`
 	Message     string    `json:"message"`
+
+	// weakName, on a good signature, is the hash of the self-signature
+	// that binds Signer to the key when no user ID of the key is bound by a
+	// strong one: the name is then shown with that said.
+	weakName string
 }
 
 // clockSkew is how far in the future a signature may be dated before it is
@@ -155,11 +160,18 @@ func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList
 	// versions were given in: a version whose self-signatures are all
 	// newer than the signature (not-yet-valid) says less than one that
 	// shows the key expired or revoked then.
+	// Among the versions that show the key bound then, the one whose
+	// self-signature is the newest as of the signature is the one that
+	// speaks for that date: an older version's expiry was superseded by
+	// its renewal, so "expired" from it would be false when the renewed
+	// version refuses the signature for another reason.
 	var best Signature
+	var bestCover time.Time
 	for i, k := range cands {
 		v := checkWith(sig, doc, k, cands, res, at)
-		if i == 0 || v.Status == SigGood || refusalRank[v.Status] > refusalRank[best.Status] {
-			best = v
+		cover := coverage(k, sig.CreationTime)
+		if i == 0 || v.Status == SigGood || moreDefinite(v.Status, cover, best.Status, bestCover) {
+			best, bestCover = v, cover
 		}
 		if v.Status == SigGood {
 			break
@@ -171,6 +183,48 @@ func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList
 // refusalRank orders the reasons one version of a key refuses a signature,
 // the most definite last.
 var refusalRank = map[string]int{SigNotYetValid: 1, SigWeakHash: 2, SigExpiredKey: 3, SigRevokedKey: 4, SigBad: 5}
+
+// moreDefinite says whether refusal a, from a key version whose newest
+// self-signature as of the signature was made at aCover, is to be reported
+// rather than b, from one covering the date from bCover. A bad signature
+// or a revoked key is decisive whatever the version; otherwise the version
+// covering the date most recently speaks for it, and between versions
+// covering it from the same moment, the more definite reason wins.
+func moreDefinite(a string, aCover time.Time, b string, bCover time.Time) bool {
+	if refusalRank[a] >= refusalRank[SigRevokedKey] || refusalRank[b] >= refusalRank[SigRevokedKey] {
+		return refusalRank[a] > refusalRank[b]
+	}
+	if !aCover.Equal(bCover) {
+		return aCover.After(bCover)
+	}
+	return refusalRank[a] > refusalRank[b]
+}
+
+// coverage is when the newest valid self-signature of k (of any user ID,
+// a direct-key signature, or the binding of the subkey that signed) made
+// no later than t was made: the zero time when there is none.
+func coverage(k candidate, t time.Time) time.Time {
+	var newest time.Time
+	note := func(s *packet.Signature) {
+		if s != nil && s.CreationTime.After(newest) {
+			newest = s.CreationTime
+		}
+	}
+	for _, id := range k.entity.Identities {
+		if s, err := id.LatestValidSelfCertification(t, nil); err == nil {
+			note(s)
+		}
+	}
+	if s, err := k.entity.LatestValidDirectSignature(t, nil); err == nil {
+		note(s)
+	}
+	if k.sub != nil {
+		if s, err := k.sub.LatestValidBindingSignature(t, nil); err == nil {
+			note(s)
+		}
+	}
+	return newest
+}
 
 type candidate struct {
 	entity *openpgp.Entity
@@ -186,7 +240,21 @@ func checkWith(sig *packet.Signature, doc document, k candidate, versions []cand
 		return res
 	}
 	res.Fingerprint = canary.Fingerprint(entity.PrimaryKey.Fingerprint)
-	res.Signer = primaryUID(entity)
+	name, nameHash := namedUID(entity)
+	if nameHash != "" {
+		// This version binds no name strongly; another version of the same
+		// key may.
+		for _, v := range versions {
+			if !bytes.Equal(v.entity.PrimaryKey.Fingerprint, entity.PrimaryKey.Fingerprint) {
+				continue
+			}
+			if n, h := namedUID(v.entity); n != "" && h == "" {
+				name, nameHash = n, ""
+				break
+			}
+		}
+	}
+	res.Signer = name
 	who := signerName(res)
 
 	// go-crypto's own verification (libraryVerify) checks the signature's
@@ -218,12 +286,20 @@ func checkWith(sig *packet.Signature, doc document, k candidate, versions []cand
 	if entity.Revoked(sig.CreationTime) || (sub != nil && subRevoked(sub, sig.CreationTime)) {
 		return fail(SigRevokedKey, "key %s of %s is revoked; its signatures no longer count", res.KeyID, who)
 	}
-	if _, err := entity.VerifyPrimaryKey(sig.CreationTime, nil); errors.Is(err, pgperrors.ErrKeyExpired) {
-		return fail(SigExpiredKey, "key of %s had expired when it signed on %s", who, stamp(sig.CreationTime))
-	} else if errors.Is(err, pgperrors.ErrKeyRevoked) {
-		return fail(SigRevokedKey, "key of %s is revoked", who)
-	} else if err != nil {
-		if _, anyErr := entity.VerifyPrimaryKey(time.Time{}, nil); anyErr == nil {
+	// The key is bound at signature time by the self-signature that
+	// applies then (selfBinding): a strong one of any user ID if there is
+	// one, and its expiry is the key's; else a weak one, whose expiry
+	// counts too (weakBinding judges below whether it binds at all).
+	if strong, weak := selfBinding(entity, sig.CreationTime); strong != nil || weak != nil {
+		bound := strong
+		if bound == nil {
+			bound = weak
+		}
+		if primaryExpired(entity, bound, sig.CreationTime) {
+			return fail(SigExpiredKey, "key of %s had expired when it signed on %s", who, stamp(sig.CreationTime))
+		}
+	} else {
+		if s, w := selfBinding(entity, time.Time{}); s != nil || w != nil {
 			// The key is fine today but its self-signatures are all newer
 			// than this signature: gpg replaces the self-signature when a
 			// key's expiry is changed. Nothing proves the key was bound
@@ -232,7 +308,7 @@ func checkWith(sig *packet.Signature, doc document, k candidate, versions []cand
 			return fail(SigNotYetValid, "the key of %s carries no self-signature as old as this signature (%s), so nothing shows the key was bound then (its owner may have renewed it since); GnuPG accepts this, canarykit and Sequoia do not. Ask the publisher to re-sign the canary",
 				who, stamp(sig.CreationTime))
 		}
-		return fail(SigBad, "key of %s has no valid self-signature at %s: %v", who, stamp(sig.CreationTime), err)
+		return fail(SigBad, "key of %s has no valid self-signature at %s", who, stamp(sig.CreationTime))
 	}
 	if sub != nil {
 		if _, err := sub.Verify(sig.CreationTime, nil); errors.Is(err, pgperrors.ErrKeyExpired) {
@@ -245,15 +321,98 @@ func checkWith(sig *packet.Signature, doc document, k candidate, versions []cand
 	// Last, let go-crypto's own policy (binding signatures, key flags,
 	// algorithms, critical notations) have the final word, so that no
 	// check above can pass what the library would refuse.
-	if msg := weakBinding(entity, sub, versions, sig.CreationTime, at); msg != "" {
-		return fail(SigWeakHash, "the key of %s %s", who, msg)
+	if uid, msg := weakBinding(entity, sub, versions, sig.CreationTime, at); msg != "" {
+		// Name the key by the user ID whose weak binding is at fault.
+		bound := who
+		if uid != "" {
+			bound = signerName(Signature{Signer: uid, Fingerprint: res.Fingerprint})
+		}
+		return fail(SigWeakHash, "the key of %s %s", bound, msg)
 	}
 	if libErr != nil {
 		return fail(SigBad, "signature by %s is refused: %v", who, libErr)
 	}
 	res.Status = SigGood
-	res.Message = fmt.Sprintf("good signature by %s, made %s", who, stamp(sig.CreationTime))
+	res.weakName = nameHash
+	res.Message = fmt.Sprintf("good signature by %s, made %s", signerName(res), stamp(sig.CreationTime))
 	return res
+}
+
+// selfBinding returns the self-signatures that bind e's primary key at t
+// (the zero time: at any time): strong, the one that applies among those
+// made with SHA-256 or better, and weak, among the weaker ones. For a v4
+// key these are user ID self-signatures, valid, not expired and not
+// revoked at t, each user ID's newest; among user IDs, as OpenPGP picks
+// the primary one: the one marked primary, else the newest, ties going to
+// the first in byte order. A v6 key is bound by its direct-key signature.
+// A key is bound by a strong hash if any user ID is: a SHA-1 self-signature
+// on the primary user ID beside a SHA-256 one on another does not make the
+// key weak (GnuPG and Sequoia accept it too).
+func selfBinding(e *openpgp.Entity, t time.Time) (strong, weak *packet.Signature) {
+	strong, weak, _ = selfBindingNamed(e, t)
+	return strong, weak
+}
+
+// selfBindingNamed is selfBinding, and also says which user ID the weak
+// self-signature binds ("" for a direct-key signature).
+func selfBindingNamed(e *openpgp.Entity, t time.Time) (strong, weak *packet.Signature, weakName string) {
+	if e.PrimaryKey.Version == 6 {
+		s, err := e.LatestValidDirectSignature(t, nil)
+		if err != nil {
+			return nil, nil, ""
+		}
+		if weakHash(s.Hash) {
+			return nil, s, ""
+		}
+		return s, nil, ""
+	}
+	prefer := func(best, s *packet.Signature) bool {
+		if best == nil {
+			return true
+		}
+		bp, sp := best.IsPrimaryId != nil && *best.IsPrimaryId, s.IsPrimaryId != nil && *s.IsPrimaryId
+		if bp != sp {
+			return sp
+		}
+		return s.CreationTime.After(best.CreationTime)
+	}
+	for _, name := range sortedNames(e) {
+		s, err := e.Identities[name].Verify(t, nil)
+		if err != nil {
+			continue
+		}
+		if weakHash(s.Hash) {
+			if prefer(weak, s) {
+				weak, weakName = s, name
+			}
+		} else if prefer(strong, s) {
+			strong = s
+		}
+	}
+	return strong, weak, weakName
+}
+
+// primaryExpired says whether e's primary key had expired at t by the
+// self-signature self that binds it then, or by its direct-key signature.
+func primaryExpired(e *openpgp.Entity, self *packet.Signature, t time.Time) bool {
+	if e.PrimaryKey.KeyExpired(self, t) || self.SigExpired(t) {
+		return true
+	}
+	if e.PrimaryKey.Version != 6 && len(e.DirectSignatures) > 0 {
+		if d, err := e.LatestValidDirectSignature(t, nil); err == nil && e.PrimaryKey.KeyExpired(d, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedNames(e *openpgp.Entity) []string {
+	names := make([]string, 0, len(e.Identities))
+	for name := range e.Identities {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // libraryVerify is go-crypto's verdict on sig by e over the document, as
@@ -316,37 +475,61 @@ func subRevoked(s *openpgp.Subkey, t time.Time) bool {
 	return s.Revoked(sig, t)
 }
 
-// primaryUID names a key by its primary user ID: the one its valid
-// self-signatures mark primary, else the newest; ties go to the first name
-// in byte order. go-crypto's PrimaryIdentity breaks ties by map order, so
-// a key with two user IDs certified in the same second (Kicksecure's) was
-// named differently from one run to the next.
+// primaryUID names a key by a user ID: the primary one among those bound
+// by a strong self-signature (namedUID).
 func primaryUID(e *openpgp.Entity) string {
-	names := make([]string, 0, len(e.Identities))
-	for name := range e.Identities {
-		names = append(names, name)
+	name, _ := namedUID(e)
+	return name
+}
+
+// namedUID names a key by the user ID its valid self-signatures mark
+// primary, else the newest; ties go to the first name in byte order.
+// go-crypto's PrimaryIdentity breaks ties by map order, so a key with two
+// user IDs certified in the same second (Kicksecure's) was named
+// differently from one run to the next. Only user IDs bound by a strong
+// self-signature are considered, when there is one: a SHA-1 binding can
+// be forged, so it proves no name. When none is, the name is chosen among
+// all, and weak is the hash of the self-signature binding it.
+func namedUID(e *openpgp.Entity) (name, weak string) {
+	names := sortedNames(e)
+	type pick struct {
+		name    string
+		primary bool
+		t       int64
+		hash    crypto.Hash
 	}
-	sort.Strings(names)
-	best, bestPrimary := "", false
-	var bestTime int64
+	var strong, any pick
+	better := func(best pick, p pick) bool {
+		return best.name == "" || (p.primary && !best.primary) || (p.primary == best.primary && p.t > best.t)
+	}
 	for _, name := range names {
 		sig, err := e.Identities[name].Verify(time.Time{}, nil)
 		if err != nil {
 			continue
 		}
-		primary := sig.IsPrimaryId != nil && *sig.IsPrimaryId
-		t := sig.CreationTime.Unix()
-		if best == "" || (primary && !bestPrimary) || (primary == bestPrimary && t > bestTime) {
-			best, bestPrimary, bestTime = name, primary, t
+		p := pick{name, sig.IsPrimaryId != nil && *sig.IsPrimaryId, sig.CreationTime.Unix(), sig.Hash}
+		if better(any, p) {
+			any = p
+		}
+		if !weakHash(sig.Hash) && better(strong, p) {
+			strong = p
 		}
 	}
-	if best == "" && len(names) > 0 {
-		return names[0]
+	switch {
+	case strong.name != "":
+		return strong.name, ""
+	case any.name != "":
+		return any.name, hashName(any.hash)
+	case len(names) > 0:
+		return names[0], ""
 	}
-	return best
+	return "", ""
 }
 
 func signerName(s Signature) string {
+	if s.Signer != "" && s.weakName != "" {
+		return s.Signer + " (" + s.Fingerprint + "; that name is bound to the key only by a " + s.weakName + " self-signature, which can be forged: rely on the fingerprint)"
+	}
 	if s.Signer != "" {
 		return s.Signer + " (" + s.Fingerprint + ")"
 	}
@@ -391,7 +574,8 @@ func hashName(h crypto.Hash) string {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // weakBinding says why a key's binding at signature time rests on a weak
-// hash, or "" if it does not. A SHA-1 self-signature can be forged, so it
+// hash, or "" if it does not, and names the user ID that weak binding
+// binds, if it is one ("" otherwise). A SHA-1 self-signature can be forged, so it
 // binds nothing on its own; but when the owner has since re-signed the key
 // with a strong hash, that newer signature vouches for the same binding,
 // and old canaries signed under the SHA-1 one keep counting. The newer
@@ -399,24 +583,29 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 // one (gpg drops superseded self-signatures when it exports a key, so the
 // SHA-1 one and its strong successor often live in different files):
 // versions are all the given keys the signature's issuer matched.
-func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, versions []candidate, signedAt, at time.Time) string {
-	self, err := e.PrimarySelfSignature(signedAt, nil)
-	if err == nil && weakHash(self.Hash) {
-		var strong *packet.Signature
+func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, versions []candidate, signedAt, at time.Time) (name, why string) {
+	if strong, self, name := selfBindingNamed(e, signedAt); strong == nil && self != nil {
+		// No user ID is bound by a strong hash then. The binding of the
+		// key as of at, in whichever version holds the newest, must be.
+		var newest *packet.Signature
 		for _, v := range versions {
 			if !bytes.Equal(v.entity.PrimaryKey.Fingerprint, e.PrimaryKey.Fingerprint) {
 				continue
 			}
-			if s, err := v.entity.PrimarySelfSignature(at, nil); err == nil && (strong == nil || s.CreationTime.After(strong.CreationTime)) {
-				strong = s
+			s, w := selfBinding(v.entity, at)
+			if s == nil {
+				s = w
+			}
+			if s != nil && (newest == nil || s.CreationTime.After(newest.CreationTime)) {
+				newest = s
 			}
 		}
-		if strong == nil || weakHash(strong.Hash) {
-			return fmt.Sprintf("is bound to its user ID only by a %s self-signature, which can be forged; ask its owner to re-sign the key with SHA-256 or better", hashName(self.Hash))
+		if newest == nil || weakHash(newest.Hash) {
+			return name, fmt.Sprintf("is bound to its user ID only by a %s self-signature, which can be forged; ask its owner to re-sign the key with SHA-256 or better", hashName(self.Hash))
 		}
 	}
 	if sub == nil {
-		return ""
+		return "", ""
 	}
 	bind, err := sub.LatestValidBindingSignature(signedAt, nil)
 	if err == nil && weakHash(bind.Hash) {
@@ -431,8 +620,8 @@ func weakBinding(e *openpgp.Entity, sub *openpgp.Subkey, versions []candidate, s
 			}
 		}
 		if strong == nil || weakHash(strong.Hash) {
-			return fmt.Sprintf("has its signing subkey bound only by a %s signature, which can be forged", hashName(bind.Hash))
+			return "", fmt.Sprintf("has its signing subkey bound only by a %s signature, which can be forged", hashName(bind.Hash))
 		}
 	}
-	return ""
+	return "", ""
 }
