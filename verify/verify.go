@@ -493,6 +493,7 @@ func (r *Result) checkDates(c *canary.Canary, opts Options) {
 func (r *Result) checkPrevious(c *canary.Canary, prev *previousCanary, keys openpgp.EntityList) {
 	if prev.c == nil {
 		r.add("previous", Unknown, "%s", prev.problem)
+		r.Changes = nil // not compared
 		return
 	}
 	p := prev.c
@@ -503,7 +504,10 @@ func (r *Result) checkPrevious(c *canary.Canary, prev *previousCanary, keys open
 	}
 	switch {
 	case canary.Digest(prev.text) == r.Digest:
-		r.add("previous-serial", Critical, "this is the same canary as the previous one (serial %d): it has not been renewed", c.Serial)
+		// A reader re-checking the canary they trusted: unchanged is not a
+		// problem while it holds (checkDates judges that); only an older
+		// canary is a replay.
+		r.add("previous-serial", OK, "unchanged since the canary you trusted (serial %d); renewal due by %s", c.Serial, stamp(r.Expires()))
 	case c.Serial <= p.Serial:
 		r.add("previous-serial", Critical, "serial %d is not newer than the previous canary's %d: an old canary may be being served again (replay)", c.Serial, p.Serial)
 	case !c.Issued.After(p.Issued):

@@ -305,8 +305,10 @@ func TestAgainstPrevious(t *testing.T) {
 	r = Verify(mk(t, 2, t0.Add(90*day), first, added, a), opts(t0.Add(90*day)))
 	expect(t, r, OK, "statements", `"no-nsl" is new`)
 
-	// Replays: the same canary again, and an older one.
-	expect(t, Verify(first, opts(t0.Add(day))), Critical, "previous-serial", "same canary")
+	// The same canary again is unchanged, OK while it holds, and expired
+	// once it no longer does (issue 15); an older one is a replay.
+	expect(t, Verify(first, opts(t0.Add(day))), OK, "previous-serial", "unchanged since the canary you trusted (serial 1); renewal due by")
+	expect(t, Verify(first, opts(t0.Add(200*day))), Critical, "expiry", "expired")
 	expect(t, Verify(first, Options{Keys: a.public, At: t0.Add(91 * day), Previous: second}), Critical, "previous-serial", "replay")
 
 	// A canary that does not chain to the one the reader trusted.

@@ -81,8 +81,9 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 			if len(args) > 1 {
 				return verifyMany(ios, args, f)
 			}
-			r := runVerify(ios, args[0], f)
+			r, keep := verifyChained(ios, args[0], f) // chain.go
 			checkPin(ios, r, args[0], f)
+			rememberTrusted(ios, r, args[0], keep, f)
 			if err := writeResult(ios.Out, r, f.format); err != nil {
 				return err
 			}
@@ -148,7 +149,7 @@ func verifyBase(ios *streams, f *verifyFlags) (opts verify.Options, bad *verify.
 		return opts, verify.Unchecked("key", err)
 	}
 	if f.previous != "" {
-		if opts.Previous, err = canary.ReadFile(f.previous); err != nil {
+		if opts.Previous, err = readPreviousFlag(ios, f); err != nil { // chain.go: a file, - or a URL
 			return opts, verify.Unchecked("previous", fmt.Errorf("cannot read --previous: %v", err))
 		}
 	}
