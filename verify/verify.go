@@ -117,9 +117,11 @@ type Result struct {
 
 // Expires is the moment the judged canary stops being good for the reader:
 // for a canarykit canary the earlier of its own Expires and Issued plus
-// Options.MaxAge; for a free-text canary FreeText.Expires (Issued plus
-// MaxAge). It is the zero time when nothing bounds it (a free-text canary
-// judged without MaxAge) or nothing was judged. For a Result not made by
+// Options.MaxAge; for a free-text canary FreeText.Expires (the earliest of
+// the deadline it states, Issued plus MaxAge and, for one that attests to
+// a period, the period's end plus its cadence). It is the zero time when
+// nothing bounds it (a free-text canary that states no deadline, judged
+// without MaxAge) or nothing was judged. For a Result not made by
 // Verify (decoded from JSON), the reader's bound is not known, and it is
 // the canary's own expiry.
 func (r *Result) Expires() time.Time {
@@ -156,7 +158,8 @@ type Options struct {
 	// MaxAge is the reader's bound on every canary: it is stale this long
 	// after it was issued, whatever expiry it claims. A canarykit canary
 	// expires at the earlier of its own Expires and Issued plus MaxAge; a
-	// free-text canary, which states no expiry, at Issued plus MaxAge.
+	// free-text canary at the earlier of the deadline it states, if any,
+	// and Issued plus MaxAge.
 	// Zero leaves a canarykit canary to its own Expires and a free-text
 	// canary's age unjudged.
 	MaxAge time.Duration
