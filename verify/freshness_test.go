@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -231,7 +232,7 @@ func TestFreshnessOnline(t *testing.T) {
 		{stale.URL, Warning, "is not in its best chain; its bound is not counted"},
 		{down.URL, Unknown, "UNKNOWN could not confirm online"},
 	} {
-		r := verifyFresh(data, issued, FreshnessOptions{Online: true, BlockAPI: tc.api})
+		r := verifyFresh(data, issued, FreshnessOptions{Online: true, BlockAPI: tc.api, Client: &http.Client{}})
 		if got := checks(r, "freshness"); r.Status != tc.status || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %v\n%s", tc.api, r.Status, got)
 		}

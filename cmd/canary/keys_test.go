@@ -62,7 +62,8 @@ func (c *cli) issue(name string) string {
 	if err := os.WriteFile(cfg, []byte(def), 0o644); err != nil {
 		c.t.Fatal(err)
 	}
-	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"))
+	// --yes: the hijack below re-issues under another key on purpose.
+	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"), "--yes")
 	return filepath.Join(c.dir, "public", "canary.txt")
 }
 
