@@ -342,11 +342,18 @@ func DraftDifferences(d *Definition, dir string, draft *Canary) ([]string, error
 // PublishedBefore finds the published canary that c, read from path, would
 // follow, so that a cosigner can see what changed: for DIR/canary.txt its
 // predecessor in DIR/archive/, for any other file (a draft) the canary.txt
-// beside it. All results are zero when there is none to be found; err is
-// set when one is there but cannot be read as a canary.
+// beside it, or, for drafts/OUT.draft.txt as canary issue --unsigned names
+// it, OUT/canary.txt beside the drafts folder. All results are zero when
+// there is none to be found; err is set when one is there but cannot be
+// read as a canary.
 func PublishedBefore(path string, c *Canary) (prev *Canary, prevText []byte, where string, err error) {
 	dir := filepath.Dir(path)
 	where = filepath.Join(dir, CurrentFile)
+	if out, ok := strings.CutSuffix(filepath.Base(path), ".draft.txt"); ok && filepath.Base(dir) == "drafts" && out != "" {
+		if _, err := os.Stat(where); errors.Is(err, fs.ErrNotExist) {
+			where = filepath.Join(filepath.Dir(dir), out, CurrentFile)
+		}
+	}
 	if filepath.Base(path) == CurrentFile {
 		if c.Serial < 2 {
 			return nil, nil, "", nil

@@ -28,16 +28,17 @@ atomically. Cosigning DIR/canary.txt also updates its copy in DIR/archive/.
 
 Before signing, it shows what you are signing: the issuer, serial, issue and
 expiry dates, the statements, and what changed since the published canary
-it follows (DIR/canary.txt beside a draft; for DIR/canary.txt, its
-predecessor in DIR/archive/). Read it: the draft may have been changed on
+it follows (OUT/canary.txt for drafts/OUT.draft.txt, as canary issue
+--unsigned names drafts; canary.txt beside any other draft; for
+DIR/canary.txt, its predecessor in DIR/archive/). Read it: the draft may have been changed on
 its way to you. Afterwards it counts the signatures that verify over the
 text, with your key and the signers' public keys of the definition
 (--config, canary.yaml by default when there is one).
 
 A file that is not a canarykit canary, a key that the canary does not list
 among its signers, or one that has already signed, is refused.`,
-		Example: `  canary cosign public/draft.txt --key keys/bob.sec.asc
-  canary cosign public/draft.txt --key gpg:F70D56C58248D1DD19D39559C9A3B83994E18046
+		Example: `  canary cosign drafts/public.draft.txt --key keys/bob.sec.asc
+  canary cosign drafts/public.draft.txt --key gpg:F70D56C58248D1DD19D39559C9A3B83994E18046
   CANARY_PASSPHRASE=... canary cosign public/canary.txt --key keys/carol.sec.asc`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
