@@ -99,7 +99,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	fl.StringVar(&f.vks, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
 	fl.IntVar(&f.threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
 	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
-	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted, to compare statements and the chain")
+	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted (a file, - or a URL), to compare statements and the chain;\nwithout it, the one SOURCE names is looked for in the site's archive/ (see docs/VERIFICATION.md)")
 	fl.StringVar(&f.warnBefore, "warn-before", "7d", "warn this long before the canary expires")
 	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature over SOURCE (armored or binary), a file or a URL; repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
 	addWebFlags(fl, &f.web)
