@@ -216,7 +216,7 @@ func (r *Result) judgeWindow(c *canary.Canary, nb, na *time.Time, fresh bool, op
 	case na != nil:
 		r.add("window", OK, "signed before %s; no proof in the text shows it was not signed long in advance", minute(*na, true))
 	default:
-		r.add("window", OK, "the canary carries no machine-checkable proof of when it was signed")
+		r.note("window", "the canary carries no machine-checkable proof of when it was signed")
 	}
 	if opts.Require && !fresh {
 		r.add("window", Critical, "you require freshness (--require-freshness), but no checked proof shows this canary was made around its issue date: nothing rules out that it was signed in advance")

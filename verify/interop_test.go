@@ -104,8 +104,9 @@ func TestInteropGPGClearsigned(t *testing.T) {
 		wantVerdict(t, r, verify.OK, map[string]string{ed: verify.SigGood, rsa: verify.SigGood})
 	})
 	t.Run("two signers, one key given", func(t *testing.T) {
+		// The other signature is by a key not given: not checked (issue 15).
 		r := verify.Verify(bothSigned, verify.Options{Keys: interopKeys(t, edPub), Threshold: 2})
-		wantVerdict(t, r, verify.Critical, map[string]string{ed: verify.SigGood, rsa: verify.SigUnknownKey})
+		wantVerdict(t, r, verify.Unknown, map[string]string{ed: verify.SigGood, rsa: verify.SigUnknownKey})
 	})
 	t.Run("SHA1", func(t *testing.T) {
 		signed := h.ClearSign(interopCanary(t, issued, 1, rsa), gpgtest.SignOptions{Keys: []string{rsa}, Passphrase: "pw", DigestAlgo: "SHA1"})

@@ -45,6 +45,5 @@ func NeighbourToken(data []byte) error {
 // NotToken is the note for a file at a timestamp's name that is not a
 // timestamp: the reader and the watchdog stop looking for more there.
 func NotToken(name string, err error) Check {
-	return Check{Name: "source", Status: OK,
-		Message: fmt.Sprintf("%s is not a timestamp token (%v), so it was ignored, and no further timestamp files were looked for", name, err)}
+	return Note("source", fmt.Sprintf("%s is not a timestamp token (%v), so it was ignored, and no further timestamp files were looked for", name, err))
 }

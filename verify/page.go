@@ -71,7 +71,7 @@ func judgeBlocks(blocks [][]byte, judge func([]byte) *Result) ([]*Result, int) {
 func pageVerdict(results []*Result, best int) *Result {
 	r := results[best]
 	if len(results) == 1 {
-		r.Add("page", OK, "the page holds one signed block; it alone was judged, and the page's other text is not signed and was ignored")
+		r.AddNote("page", "the page holds one signed block; it alone was judged, and the page's other text is not signed and was ignored")
 		return r
 	}
 	status := OK
@@ -101,7 +101,11 @@ func pageVerdict(results []*Result, best int) *Result {
 	if status != OK {
 		msg += "; a block that is worse and not older than the one judged may be a forgery or a newer canary that fails: look at the page"
 	}
-	r.Add("page", status, msg)
+	if status == OK {
+		r.AddNote("page", msg) // which block was judged: it informs
+	} else {
+		r.Add("page", status, msg)
+	}
 	return r
 }
 

@@ -6,30 +6,113 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/canarykit/canarykit/canary"
 )
 
+// Note is a check that only informs: labelled INFO, it never changes a
+// verdict (its Status is OK). Use it for what is worth knowing but is no
+// finding: where the canary came from, a file that could not be fetched
+// and so was not used, the absence of a proof.
+func Note(name, msg string) Check {
+	return Check{Name: name, Status: OK, Info: true, Message: msg}
+}
+
+// Label is the word shown beside the check: INFO for a note, else its
+// status.
+func (c Check) Label() string {
+	if c.Info {
+		return "INFO"
+	}
+	return c.Status.String()
+}
+
+// MarshalJSON writes the check with its Label as status, so that a note
+// reads "INFO" in JSON as in text.
+func (c Check) MarshalJSON() ([]byte, error) {
+	return json.Marshal(checkJSON{Name: c.Name, Status: c.Label(), Message: c.Message})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: "INFO" is a note (status
+// OK, Info set).
+func (c *Check) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Name    string          `json:"name"`
+		Status  json.RawMessage `json:"status"`
+		Message string          `json:"message"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Check{Name: v.Name, Message: v.Message}
+	if string(v.Status) == `"INFO"` {
+		c.Status, c.Info = OK, true
+		return nil
+	}
+	return c.Status.UnmarshalJSON(v.Status)
+}
+
+// TextOptions say how WriteTextWith writes a verdict.
+type TextOptions struct {
+	// Color writes the status words in colour (ANSI escapes): only for a
+	// terminal, and never when NO_COLOR is set; the caller decides.
+	Color bool
+	// Perfdata appends Nagios-style performance data to the first line:
+	// " | days_left=N serial=N signers=N" (days_left and serial only when
+	// known). A "|" in the summary is then written "¦", since a monitor
+	// splits the line at the first "|".
+	Perfdata bool
+	// At is the moment days_left counts from; zero means now.
+	At time.Time
+}
+
+// StatementChangeMeaning is the sentence printed under a CRITICAL verdict
+// on a statement removed or changed: what a warrant canary signals.
+const StatementChangeMeaning = "A warrant canary that drops a statement may mean the organisation received what the statement denied and cannot say so."
+
 // WriteText prints r for a person: the verdict on the first line, then one
 // line per check, then what the canary states.
-func WriteText(w io.Writer, r *Result) error {
+func WriteText(w io.Writer, r *Result) error { return WriteTextWith(w, r, TextOptions{}) }
+
+// WriteTextWith is WriteText with options (colour, performance data).
+func WriteTextWith(w io.Writer, r *Result, o TextOptions) error {
 	// Everything that comes from the canary or a key is written through
 	// display, so that no control, invisible or direction-changing
 	// character reaches the terminal as it is (docs/SECURITY.md).
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", r.Status, display(r.Summary))
+	summary := display(r.Summary)
+	if o.Perfdata {
+		summary = strings.ReplaceAll(summary, "|", "¦")
+	}
+	fmt.Fprintf(&b, "%s: %s", paint(o.Color, r.Status.String(), r.Status, false), summary)
+	if o.Perfdata {
+		b.WriteString(" | " + Perfdata(r, o.At))
+	}
+	b.WriteString("\n")
+	if r.Status == Critical && statementChanged(r) {
+		fmt.Fprintf(&b, "%s\n", StatementChangeMeaning)
+	}
 	width := 0
 	for _, c := range r.Checks {
 		width = max(width, len(c.Name))
 	}
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "  %-8s  %-*s  %s\n", c.Status, width, display(c.Name), display(c.Message))
+		label := c.Label()
+		pad := strings.Repeat(" ", max(8-len(label), 0))
+		fmt.Fprintf(&b, "  %s%s  %-*s  %s\n", paint(o.Color, label, c.Status, c.Info), pad, width, display(c.Name), display(c.Message))
 	}
+	authentic := Authentic(r)
 	if f := r.FreeText; f != nil {
-		fmt.Fprintf(&b, "\nThe signed text, exactly as signed:\n")
+		if authentic {
+			fmt.Fprintf(&b, "\nThe signed text, exactly as signed:\n")
+		} else {
+			fmt.Fprintf(&b, "\nThe file claims (NOT verified), in this text:\n")
+		}
 		for _, line := range strings.Split(strings.TrimRight(f.Text, "\n"), "\n") {
 			fmt.Fprintf(&b, "  | %s\n", display(line))
 		}
@@ -41,13 +124,94 @@ func WriteText(w io.Writer, r *Result) error {
 		}
 	}
 	if r.Canary != nil {
-		fmt.Fprintf(&b, "\n%s states (serial %d):\n", display(r.Canary.Issuer.Name), r.Canary.Serial)
+		if authentic {
+			fmt.Fprintf(&b, "\n%s states (serial %d):\n", display(r.Canary.Issuer.Name), r.Canary.Serial)
+		} else {
+			// Not shown under the issuer's name: nothing shows that the
+			// issuer said it.
+			fmt.Fprintf(&b, "\nThe file claims (NOT verified) to be from %s, serial %d, and to state:\n", display(r.Canary.Issuer.Name), r.Canary.Serial)
+		}
 		for _, s := range r.Canary.Statements {
 			fmt.Fprintf(&b, "  [%s] %s\n", s.ID, display(s.Text))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// signatureChecks are the checks that decide whether a canary is the
+// publisher's: when one of them is CRITICAL or UNKNOWN, it is not shown to
+// be.
+var signatureChecks = map[string]bool{
+	"signed-block": true, "signature": true, "signer": true, "key": true, "hash": true,
+	"threshold": true, "signers": true, "pin": true,
+}
+
+// Authentic reports whether r shows the canary to be the publisher's: a
+// good signature by a key the reader gave, and no signature check (the
+// signatures, signers, keys, threshold, pinned signers) CRITICAL or
+// UNKNOWN. Only then is what it states shown under the issuer's name. It
+// says nothing of freshness: an expired canary can be authentic.
+func Authentic(r *Result) bool {
+	if !r.Genuine() {
+		return false
+	}
+	for _, c := range r.Checks {
+		if signatureChecks[c.Name] && (c.Status == Critical || c.Status == Unknown) {
+			return false
+		}
+	}
+	return true
+}
+
+// statementChanged reports whether a statement was removed or changed,
+// CRITICAL (a canarykit statement, or a sentence of a free-text canary
+// about warrants or gag orders).
+func statementChanged(r *Result) bool {
+	for _, c := range r.Checks {
+		if c.Name == "statements" && c.Status == Critical {
+			return true
+		}
+	}
+	return false
+}
+
+// Perfdata is Nagios-style performance data for r: "days_left=N serial=N
+// signers=N", days_left (whole days until Expires, counted from at, or now
+// when at is zero; negative once expired) and serial only when known,
+// signers the distinct keys with a good signature.
+func Perfdata(r *Result, at time.Time) string {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var f []string
+	if e := r.Expires(); !e.IsZero() {
+		f = append(f, fmt.Sprintf("days_left=%d", int(math.Floor(e.Sub(at).Hours()/24))))
+	}
+	if r.Canary != nil {
+		f = append(f, fmt.Sprintf("serial=%d", r.Canary.Serial))
+	}
+	seen := map[string]bool{}
+	for _, s := range r.Signatures {
+		if s.Status == SigGood {
+			seen[s.Fingerprint] = true
+		}
+	}
+	f = append(f, fmt.Sprintf("signers=%d", len(seen)))
+	return strings.Join(f, " ")
+}
+
+// paint colours a status word for a terminal: green OK, yellow WARNING,
+// red CRITICAL, magenta UNKNOWN; a note (INFO) stays plain.
+func paint(on bool, word string, s Status, info bool) string {
+	if !on || info {
+		return word
+	}
+	code := map[Status]string{OK: "32", Warning: "33", Critical: "1;31", Unknown: "35"}[s]
+	if code == "" {
+		return word
+	}
+	return "\x1b[" + code + "m" + word + "\x1b[0m"
 }
 
 // WriteJSON prints r as one JSON object on one line, so that a script can
@@ -116,6 +280,7 @@ type canaryJSON canary.Canary
 type checkJSON struct {
 	Name    string `json:"name"`
 	Status  string `json:"status"`
+	Info    bool   `json:"-"`
 	Message string `json:"message"`
 }
 
@@ -127,7 +292,7 @@ func (r *Result) forJSON() *resultJSON {
 	if r.Checks != nil {
 		out.Checks = make([]checkJSON, len(r.Checks))
 		for i, c := range r.Checks {
-			out.Checks[i] = checkJSON{c.Name, c.Status.String(), c.Message}
+			out.Checks[i] = checkJSON{Name: c.Name, Status: c.Label(), Message: c.Message}
 		}
 	}
 	if r.Canary != nil {

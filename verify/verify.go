@@ -7,11 +7,15 @@ package verify
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
 
+	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
@@ -58,6 +62,12 @@ func (s *Status) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
+	if v == "INFO" {
+		// A note's label (Check.Label): its status is OK. Check's own
+		// UnmarshalJSON keeps that it is a note.
+		*s = OK
+		return nil
+	}
 	return fmt.Errorf("unknown status %q", v)
 }
 
@@ -78,9 +88,16 @@ func Worse(a, b Status) Status {
 }
 
 // A Check is one named test and its outcome.
+//
+// A check that only informs (where the canary was fetched from, that no
+// proof of its signing time was found) has Info set: it is labelled INFO,
+// not OK, in text and JSON (Label), and its Status stays OK, so that it
+// can never change a verdict, for Verify or any caller that compares
+// statuses. Build one with Note.
 type Check struct {
 	Name    string `json:"name"`
 	Status  Status `json:"status"`
+	Info    bool   `json:"-"`
 	Message string `json:"message"`
 }
 
@@ -174,6 +191,11 @@ const DefaultWarnBefore = 7 * 24 * time.Hour
 
 func (r *Result) add(name string, s Status, format string, a ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, Status: s, Message: fmt.Sprintf(format, a...)})
+}
+
+// note adds a check that only informs (INFO): it never affects the verdict.
+func (r *Result) note(name string, format string, a ...any) {
+	r.Checks = append(r.Checks, Note(name, fmt.Sprintf(format, a...)))
 }
 
 // Verify judges the canary in data, a file as published: a clearsigned
@@ -378,13 +400,14 @@ func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []stri
 	} else if len(byStatus[SigUnknownKey]) < len(sigs) {
 		r.add("signature", OK, "every signature by a key you gave matches the text")
 	}
+	claims := claimedUserIDs(packets)
 	switch unknown := byStatus[SigUnknownKey]; {
 	case len(good) > 0 && len(unknown) > 0:
-		r.add("signer", OK, "signed by %s; also signed by keys you did not give: %s", strings.Join(goodNames, ", "), keyList(unknown))
+		r.add("signer", OK, "signed by %s; also signed by keys you did not give: %s", strings.Join(goodNames, ", "), claimedList(unknown, claims))
 	case len(good) > 0:
 		r.add("signer", OK, "signed by %s", strings.Join(goodNames, ", "))
 	case len(unknown) == len(sigs):
-		r.add("signer", Critical, "no signature is by a key you gave: it was signed only by %s, so it may not come from the publisher", keyList(unknown))
+		r.add("signer", Critical, "no signature is by a key you gave: it was signed only by %s, so it may not come from the publisher", claimedList(unknown, claims))
 	default:
 		var known []Signature
 		for _, s := range sigs {
@@ -412,18 +435,42 @@ func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []stri
 	} else if len(good) > 0 {
 		r.add("hash", OK, "signed with %s", hashList(good))
 	}
-	if met {
+	// Signers whose keys the reader did not give may well be the missing
+	// ones: then the bar is not known to be missed, only not checked
+	// (UNKNOWN), and the reader is told whose keys to give. Only when even
+	// they are too few is it CRITICAL.
+	others := distinctSigners(byStatus[SigUnknownKey])
+	switch {
+	case met:
 		r.add("threshold", OK, "%d signer(s) signed, %s", len(good), bar)
-	} else {
+	case len(good)+len(others) >= need:
+		checked := "none of them signed with a key you gave"
+		if len(good) > 0 {
+			checked = fmt.Sprintf("%d signed with a key you gave (%s)", len(good), strings.Join(goodNames, ", "))
+		}
+		whose := "that key with --key to check its signature"
+		if len(others) > 1 {
+			whose = "those keys with --key to check their signatures"
+		}
+		r.add("threshold", Unknown, "could not check whether enough signers signed: of the %d required, %s; also signed with key(s) you did not give: %s; pass %s (%s)",
+			need, checked, claimedList(others, claims), whose, bar)
+	default:
 		signedBy := "nobody"
 		if len(goodNames) > 0 {
 			signedBy = strings.Join(goodNames, ", ")
 		}
 		more := fmt.Sprintf("%d more needed", need-len(good))
+		if len(others) > 0 {
+			more = fmt.Sprintf("even counting the signature(s) by key(s) you did not give (%s), %d more needed", claimedList(others, claims), need-len(good)-len(others))
+		}
 		if why != "" {
 			more += " (" + bar + ")"
 		}
-		r.add("threshold", Critical, "only %d of the %d required signers signed (%s); %s", len(good), need, signedBy, more)
+		with := ""
+		if len(others) > 0 {
+			with = " with a key you gave"
+		}
+		r.add("threshold", Critical, "only %d of the %d required signers signed%s (%s); %s", len(good), need, with, signedBy, more)
 	}
 	for _, s := range sigs {
 		if s.Hash != "" && len(hashHeader) > 0 && !containsFold(hashHeader, s.Hash) {
@@ -681,10 +728,54 @@ func (r *Result) finish() {
 	}
 }
 
-func keyList(list []Signature) string {
+// distinctSigners is list with one signature per key.
+func distinctSigners(list []Signature) []Signature {
+	seen := map[string]bool{}
+	var out []Signature
+	for _, s := range list {
+		if k := keyName(s); !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// claimedUserIDs maps the key ID of each signature in packets that names
+// its signer (the signer's user ID subpacket) to that user ID. It is what
+// the signature says, unchecked: without the key nothing confirms it.
+func claimedUserIDs(packets []byte) map[string]string {
+	out := map[string]string{}
+	pr := packet.NewReader(bytes.NewReader(packets))
+	for range MaxSignatures {
+		p, err := pr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var unsupported pgperrors.UnsupportedError
+			if errors.As(err, &unsupported) {
+				continue
+			}
+			break
+		}
+		if sig, ok := p.(*packet.Signature); ok && sig.SignerUserId != nil && *sig.SignerUserId != "" {
+			out[fmt.Sprintf("%016X", issuerKeyID(sig))] = *sig.SignerUserId
+		}
+	}
+	return out
+}
+
+// claimedList names signers whose keys were not given: the fingerprint
+// (or key ID) and, when the signature names one, the user ID it claims.
+func claimedList(list []Signature, claims map[string]string) string {
 	var m []string
 	for _, s := range list {
-		m = append(m, keyName(s))
+		n := keyName(s)
+		if uid, ok := claims[s.KeyID]; ok {
+			n += fmt.Sprintf(" (the signature names %q; not confirmed without the key)", uid)
+		}
+		m = append(m, n)
 	}
 	return strings.Join(m, ", ")
 }
@@ -746,6 +837,16 @@ func Human(d time.Duration) string {
 // recomputes the verdict, so callers never have to merge statuses by hand.
 func (r *Result) Add(name string, s Status, msg string) {
 	r.add(name, s, "%s", msg)
+	r.finish()
+}
+
+// AddNote records a check made outside Verify that only informs (INFO).
+func (r *Result) AddNote(name string, msg string) { r.AddCheck(Note(name, msg)) }
+
+// AddCheck records c, a check made outside Verify, as it is (a note stays
+// a note), and recomputes the verdict.
+func (r *Result) AddCheck(c Check) {
+	r.Checks = append(r.Checks, c)
 	r.finish()
 }
 

@@ -144,7 +144,7 @@ func (w *Watcher) check(ctx context.Context, t *Target, id store.Target, st *sto
 	ks.use.Unlock()
 	r.Source = in.source
 	for _, n := range in.notes {
-		r.Add(n.Name, n.Status, n.Message)
+		r.AddCheck(n) // a note (INFO) stays one
 	}
 	for _, o := range others {
 		rec.Also = append(rec.Also, canaryOf(o.r, o.data, nil, in))

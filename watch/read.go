@@ -93,15 +93,15 @@ func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.
 				in.tokens = append(in.tokens, f.Data)
 			}
 		}
-		in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
-			Message: fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", res.FinalURL, st.LastSeen.LastSeen.Format("2006-01-02 15:04 UTC"))})
+		in.notes = append(in.notes, verify.Note("source",
+			fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", res.FinalURL, st.LastSeen.LastSeen.Format("2006-01-02 15:04 UTC"))))
 		if fail := unsigned(res.FinalURL, in); fail != nil { // stored by an earlier version
 			return nil, fail
 		}
 		return in, nil
 	}
-	in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
-		Message: fmt.Sprintf("fetched %s: %d, %d bytes, %s", res.FinalURL, res.Status, len(res.Body), in.source.Digest)})
+	in.notes = append(in.notes, verify.Note("source",
+		fmt.Sprintf("fetched %s: %d, %d bytes, %s", res.FinalURL, res.Status, len(res.Body), in.source.Digest)))
 	for _, s := range t.Sigs {
 		sig, err := w.readSig(ctx, f, s)
 		if err != nil {
@@ -192,8 +192,8 @@ func (w *Watcher) neighbour(ctx context.Context, f *fetch.Fetcher, base, ext str
 	case errors.As(err, &fe) && (fe.Gone() || fe.Status == 403):
 		return nil
 	}
-	in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
-		Message: fmt.Sprintf("could not fetch %s, so it was not used: %v", u, err)})
+	in.notes = append(in.notes, verify.Note("source",
+		fmt.Sprintf("could not fetch %s, so it was not used: %v", u, err)))
 	return nil
 }
 

@@ -115,8 +115,8 @@ func readURL(ios *streams, src string, f *verifyFlags) (*input, error) {
 	}
 	in.notes = append(in.notes, sourceNote(in.source, len(res.Body)))
 	if plainHTTP(res) {
-		in.notes = append(in.notes, verify.Check{Name: "source", Status: verify.OK,
-			Message: "fetched over plain HTTP: the signatures are checked just the same, but anyone on the network path sees which canary you read and could serve you an older one; use https:// if the site has it"})
+		in.notes = append(in.notes, verify.Note("source",
+			"fetched over plain HTTP: the signatures are checked just the same, but anyone on the network path sees which canary you read and could serve you an older one; use https:// if the site has it"))
 	}
 
 	for _, s := range f.sigs {
@@ -213,8 +213,8 @@ func neighbour(ctx context.Context, fetcher *fetch.Fetcher, base, ext string) ([
 	case errors.As(err, &fe) && (fe.Gone() || fe.Status == 403):
 		return nil, nil
 	}
-	return nil, &verify.Check{Name: "source", Status: verify.OK,
-		Message: fmt.Sprintf("could not fetch %s, so it was not used: %v", u, err)}
+	note := verify.Note("source", fmt.Sprintf("could not fetch %s, so it was not used: %v", u, err))
+	return nil, &note
 }
 
 func sourceNote(s *verify.Source, n int) verify.Check {
@@ -222,7 +222,7 @@ func sourceNote(s *verify.Source, n int) verify.Check {
 	if len(s.Redirects) > 0 {
 		msg += fmt.Sprintf("; redirected from %s", strings.Join(s.Redirects, " → "))
 	}
-	return verify.Check{Name: "source", Status: verify.OK, Message: msg}
+	return verify.Note("source", msg)
 }
 
 func sizeText(n int) string {
@@ -258,7 +258,7 @@ func verifyInput(in *input, opts verify.Options) *verify.Result {
 		in.source.Block = best + 1
 	}
 	for _, n := range in.notes {
-		r.Add(n.Name, n.Status, n.Message)
+		r.AddCheck(n) // a note (INFO) stays one
 	}
 	return r
 }

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/keys"
@@ -30,6 +32,7 @@ type verifyFlags struct {
 	jobs       int
 	pin        bool   // trust.go: pin the signers on first use
 	vks        string // key server for vks: keys and bare fingerprints
+	perfdata   bool   // Nagios-style performance data on the first line
 
 	web   webFlags       // fetch.go: a SOURCE that is a URL
 	fresh freshnessFlags // freshness.go: proofs of when it was signed
@@ -51,6 +54,12 @@ Each check is reported by name. The first line is the verdict. Exit codes:
   1 WARNING   authentic, but expiring soon or something needs a look
   2 CRITICAL  invalid, expired, or tripped (a statement removed or reworded)
   3 UNKNOWN   could not check (unreadable input, missing key, bad arguments)
+A line labelled INFO is a note (where the canary was fetched from, a proof
+it does not carry): it never changes the verdict. What the canary states
+is shown under the issuer's name only when its signatures show it is the
+issuer's; otherwise as what "the file claims (NOT verified)". The status
+words are in colour on a terminal (never with NO_COLOR set); --perfdata
+appends Nagios-style performance data to the first line.
 
 Only the signed text is ever shown or used; text around the signed block is
 ignored and reported.
@@ -84,7 +93,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 			r, keep := verifyChained(ios, args[0], f) // chain.go
 			checkPin(ios, r, args[0], f)
 			rememberTrusted(ios, r, args[0], keep, f)
-			if err := writeResult(ios.Out, r, f.format); err != nil {
+			if err := writeResult(ios.Out, r, f.format, textOptions(ios, ios.Out, f)); err != nil {
 				return err
 			}
 			if r.Status != verify.OK {
@@ -106,6 +115,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	addFreshnessFlags(fl, &f.fresh)
 	fl.StringVar(&f.maxAge, "max-age", "", "stale this long after issue, whatever expiry the canary claims (free-text canaries state none), e.g. 90d")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
+	fl.BoolVar(&f.perfdata, "perfdata", false, "text output: append Nagios-style performance data to the verdict line (| days_left=N serial=N signers=N)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, "with several SOURCEs: how many to check at once (default: one per CPU); verdicts are printed in order")
 	return cmd
 }
@@ -175,11 +185,37 @@ func verifyOne(ios *streams, source string, f *verifyFlags, opts verify.Options)
 	return r
 }
 
-func writeResult(w io.Writer, r *verify.Result, format string) error {
+func writeResult(w io.Writer, r *verify.Result, format string, o verify.TextOptions) error {
 	if format == "json" {
 		return verify.WriteJSON(w, r)
 	}
-	return verify.WriteText(w, r)
+	return verify.WriteTextWith(w, r, o)
+}
+
+// textOptions are how a verdict is written as text to out: the status
+// words in colour only when out is a terminal and NO_COLOR is not set
+// (https://no-color.org); performance data with --perfdata, its days
+// counted from the moment judged (--at, or now).
+func textOptions(ios *streams, out io.Writer, f *verifyFlags) verify.TextOptions {
+	o := verify.TextOptions{Perfdata: f.perfdata, At: ios.Now()}
+	if f.at != "" {
+		if t, err := parseTime("at", f.at); err == nil {
+			o.At = t
+		}
+	}
+	o.Color = useColor(out, ios.Getenv)
+	return o
+}
+
+// useColor says whether to colour what is written to out: never when out
+// is not a terminal (a file, a pipe, a monitor reading the output), never
+// when NO_COLOR is set to anything but the empty string, nor for TERM=dumb.
+func useColor(out io.Writer, getenv func(string) string) bool {
+	if getenv == nil || getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
+		return false
+	}
+	file, ok := out.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }
 
 // verifyMany judges each SOURCE in turn with keys read once, printing each
@@ -195,13 +231,14 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	out := bufio.NewWriterSize(ios.Out, 64<<10)
+	textOpts := textOptions(ios, ios.Out, f)
 	worst := verify.OK
 	emit := func(src string, r *verify.Result) error {
 		worst = verify.Worse(worst, r.Status)
 		if f.format != "json" {
 			fmt.Fprintf(out, "== %s\n", src)
 		}
-		if err := writeResult(out, r, f.format); err != nil {
+		if err := writeResult(out, r, f.format, textOpts); err != nil {
 			return err
 		}
 		if f.format != "json" {
