@@ -85,7 +85,7 @@ func TestManPages(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(got, p.Roff) {
-			t.Errorf("docs/man/%s is not what canary %s renders now; run go test ./cmd/canary -run '^TestManPages$' -update-man", p.Name, p.Command)
+			t.Errorf("docs/man/%s is not what %s renders now; run go test ./cmd/canary -run '^TestManPages$' -update-man", p.Name, p.Command)
 		}
 	}
 }
