@@ -28,10 +28,11 @@
 # nothing about who built it.
 #
 # The same commit gives the same bytes, whatever folder it is built in
-# (release/reproducible.sh checks it): every file but the signature depends
-# only on the commit, and so does the signature given the same key, since it
-# is dated at the commit time (SOURCE_DATE_EPOCH) and Ed25519 signatures are
-# deterministic.
+# (release/reproducible.sh checks it), for every file but SHA256SUMS.asc:
+# the OpenPGP library salts each signature with a random notation, so two
+# signatures of the same SHA256SUMS by the same key differ (both verify).
+# The signature is dated at the commit time (SOURCE_DATE_EPOCH), or at the
+# key's creation if that is later.
 #
 # No .rpm: no rpmbuild here, and nfpm would bring a packager's dependency
 # tree into canarykit's go.mod for one file; the .deb is built with

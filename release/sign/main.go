@@ -7,9 +7,10 @@
 // The secret key may be passphrase-protected: the passphrase comes from
 // CANARY_PASSPHRASE, as for canary issue. The signature is dated at
 // SOURCE_DATE_EPOCH (the commit time, set by release/build.sh), or at the
-// key's creation if that is later, never at the wall clock: Ed25519
-// signatures are deterministic, so the same key and commit give the same
-// SHA256SUMS.asc byte for byte.
+// key's creation if that is later, never at the wall clock, so that it
+// says when the release was made rather than when it was rebuilt. (It is
+// still not the same bytes twice: the OpenPGP library salts every
+// signature with a random notation.)
 package main
 
 import (
