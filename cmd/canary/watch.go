@@ -191,6 +191,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	if err != nil {
 		return err
 	}
+	applyRetention(ctx, ios, db, cfg, now()) // db.go
 	rep := redactReport(round.Report)
 	if f.format == "json" {
 		err = watch.WriteJSON(ios.Out, rep)
