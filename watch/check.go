@@ -569,5 +569,11 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 		v.LastChange = at
 	}
 	v.Result = verify.Unchecked(f.kind, f.err)
+	// A soft failure raises nothing: not even for a target never checked
+	// before, whose reported status is UNKNOWN only because nothing is
+	// known yet. A target already alerted on may still get its reminder.
+	if rec.Soft && st.Alerted == nil {
+		return
+	}
 	w.alert(t, st, v, rec)
 }

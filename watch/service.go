@@ -53,7 +53,7 @@ const alertBudget = 30 * time.Second
 // Round checks the targets, sends the alerts pending (this round's and
 // any left over), and writes the metrics file.
 func (s *Service) Round(ctx context.Context) (*Round, error) {
-	s.once.Do(func() { s.metrics = metrics.New() })
+	s.once.Do(func() { s.metrics = metrics.New(s.Watcher.Channels...) })
 	at := s.Now()
 	rep, err := s.Watcher.Run(ctx, at, s.Only)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Service) Round(ctx context.Context) (*Round, error) {
 // it serves /metrics, /healthz and the dashboard at /. A round under way when ctx is done is
 // cut short: checks already made are recorded, and the alerts sent.
 func (s *Service) Serve(ctx context.Context, every time.Duration, listen string) error {
-	s.once.Do(func() { s.metrics = metrics.New() })
+	s.once.Do(func() { s.metrics = metrics.New(s.Watcher.Channels...) })
 	var srv *http.Server
 	if listen != "" {
 		ln, err := net.Listen("tcp", listen)

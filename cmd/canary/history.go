@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
 )
@@ -78,11 +80,44 @@ func listTargets(ctx context.Context, ios *streams, db *store.DB, format string)
 	return tw.Flush()
 }
 
-// timelineEntry is one line of a history: a canary first seen, or an event.
+// timelineEntry is one line of a history: a canary first seen, an event,
+// or checks in a row that read no canary.
 type timelineEntry struct {
 	At     time.Time     `json:"at"`
 	Canary *store.Canary `json:"canary,omitempty"`
 	Event  *store.Event  `json:"event,omitempty"`
+	Failed *failedChecks `json:"failed_checks,omitempty"`
+}
+
+// failedChecks is a run of checks in a row that read no canary: a site
+// down, a canary gone. Soft ones (not reported yet) are in no event, and
+// would otherwise be nowhere in the history.
+type failedChecks struct {
+	Count   int           `json:"count"`
+	Until   time.Time     `json:"until"`
+	Status  verify.Status `json:"status"` // of the last one
+	Soft    bool          `json:"soft,omitempty"`
+	Summary string        `json:"summary"` // of the last one
+}
+
+// failedRuns groups checks (oldest first, as the store lists them) that
+// read no canary into runs.
+func failedRuns(checks []store.Check) []timelineEntry {
+	var out []timelineEntry
+	var cur *failedChecks
+	for _, c := range checks {
+		if c.CanaryID != 0 {
+			cur = nil
+			continue
+		}
+		if cur == nil {
+			out = append(out, timelineEntry{At: c.At, Failed: &failedChecks{}})
+			cur = out[len(out)-1].Failed
+		}
+		cur.Count++
+		cur.Until, cur.Status, cur.Soft, cur.Summary = c.At, c.Status, c.Soft, c.Summary
+	}
+	return out
 }
 
 func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format string, limit int) error {
@@ -98,9 +133,13 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 	if err != nil {
 		return err
 	}
-	checks, err := db.Checks(ctx, t.ID, 1)
+	checks, err := db.Checks(ctx, t.ID, math.MaxInt32) // every check, oldest first
 	if err != nil {
 		return err
+	}
+	var last *store.Check
+	if len(checks) > 0 {
+		last = &checks[len(checks)-1]
 	}
 	var tl []timelineEntry
 	for _, c := range canaries {
@@ -109,14 +148,15 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 	for i := range events {
 		tl = append(tl, timelineEntry{At: events[i].At, Event: &events[i]})
 	}
+	tl = append(tl, failedRuns(checks)...)
 	sort.SliceStable(tl, func(i, j int) bool { return tl[i].At.Before(tl[j].At) })
 	if format == "json" {
 		if tl == nil {
 			tl = []timelineEntry{}
 		}
 		out := map[string]any{"target": t, "timeline": tl}
-		if len(checks) > 0 {
-			out["last_check"] = checks[0]
+		if last != nil {
+			out["last_check"] = last
 		}
 		return json.NewEncoder(ios.Out).Encode(out)
 	}
@@ -126,8 +166,8 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 		fmt.Fprintf(&b, ", retired %s", stampOr(t.Retired))
 	}
 	b.WriteString("\n")
-	if len(checks) > 0 {
-		fmt.Fprintf(&b, "  last check %s: %s: %s\n", stampOr(checks[0].At), checks[0].Status, checks[0].Summary)
+	if last != nil {
+		fmt.Fprintf(&b, "  last check %s: %s: %s\n", stampOr(last.At), last.Status, last.Summary)
 	}
 	b.WriteString("\n")
 	for _, e := range tl {
@@ -136,8 +176,20 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 			if c.Kind == "canarykit" {
 				what = fmt.Sprintf("canary serial %d", c.Serial)
 			}
-			fmt.Fprintf(&b, "%s  canary   %s #%d (%s), issued %s, expires %s, %s when first seen; last seen %s\n",
-				stampOr(e.At), what, c.ID, c.Fingerprint[:12], stampOr(c.Issued), stampOr(c.Expires), c.Status, stampOr(c.LastSeen))
+			fmt.Fprintf(&b, "%s  canary   %s (%s), issued %s, expires %s, %s when first seen; last seen %s\n",
+				stampOr(e.At), what, c.Fingerprint[:12], stampOr(c.Issued), stampOr(c.Expires), c.Status, stampOr(c.LastSeen))
+			continue
+		}
+		if f := e.Failed; f != nil {
+			status := fmt.Sprint(f.Status)
+			if f.Soft {
+				status += "?"
+			}
+			if f.Count == 1 {
+				fmt.Fprintf(&b, "%s  %-8s check failed: %s\n", stampOr(e.At), status, redact.Text(f.Summary))
+			} else {
+				fmt.Fprintf(&b, "%s  %-8s %d checks failed in a row, until %s; the last: %s\n", stampOr(e.At), status, f.Count, stampOr(f.Until), redact.Text(f.Summary))
+			}
 			continue
 		}
 		ev := e.Event

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
+	"github.com/canarykit/canarykit/watch/metrics"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -37,7 +40,7 @@ type watchFlags struct {
 func newWatchCmd(ios *streams) *cobra.Command {
 	f := &watchFlags{}
 	cmd := &cobra.Command{
-		Use:   "watch --config watch.yaml",
+		Use:   "watch [--config watch.yaml]",
 		Short: "Check many canaries, keep their history, and alert on lapses",
 		Long: `Check every canary in a watch list, compare each with its history, record
 what was seen, and alert on what changed: a new or renewed canary, one that
@@ -49,10 +52,18 @@ A site that cannot be reached is UNKNOWN, never CRITICAL, and is reported
 only after several failures in a row over some time (unreachable_after,
 unreachable_for): a site being down is not a dead canary.
 
+The watch list is --config, else $XDG_CONFIG_HOME/canarykit/watch.yaml,
+else ~/.config/canarykit/watch.yaml.
+
 Prints a table, or every verdict with --format json, and exits with the
 worst status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (as canary verify).
 Alerts go out on changes, not on every run; one that cannot be delivered
-is retried on the next run, and the run exits 3 if any delivery failed.
+is retried on the next run.
+
+Exit code 4 is the watchdog's own failure, whatever the canaries' verdicts:
+history that could not be written, an alert not delivered, a metrics file
+or dashboard not written. The reason is on standard error. A unit or cron
+job that treats 1, 2 and 3 as verdicts must treat 4 as a failure.
 
 History is kept in SQLite (--db, default ~/.local/state/canarykit/watch.db).
 Only one canary watch runs on a database at a time; a second one exits
@@ -78,7 +89,7 @@ every canary stored (DIR/archive/, files gpg can check). See docs/WATCH.md.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.config, "config", "c", "", "the watch list (YAML; see docs/WATCH.md)")
+	fl.StringVarP(&f.config, "config", "c", "", "the watch list (YAML; see docs/WATCH.md) (default $XDG_CONFIG_HOME/canarykit/watch.yaml)")
 	fl.StringVar(&f.db, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
 	fl.StringVar(&f.at, "at", "", "judge as of this RFC 3339 time instead of now (for tests and replays)")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
@@ -89,9 +100,32 @@ every canary stored (DIR/archive/, files gpg can check). See docs/WATCH.md.`,
 	fl.StringVar(&f.listen, "listen", "", "with --every: serve Prometheus metrics and /healthz on this address, e.g. 127.0.0.1:9464")
 	fl.StringVar(&f.metricsFile, "metrics-file", "", "write metrics in the node_exporter textfile format to this file after each round")
 	fl.StringVar(&f.html, "html", "", "write the dashboard (static HTML, no JavaScript) to this directory after each round")
-	cmd.MarkFlagRequired("config")
 	cmd.AddCommand(newWatchAcceptCmd(ios))
 	return cmd
+}
+
+// exitWatchdog is the exit code of a run whose watchdog itself failed
+// (history, alert delivery, metrics file, dashboard): distinct from the
+// verdicts 1-3, so that a unit that counts those as success still fails.
+const exitWatchdog = 4
+
+// watchConfigPath is --config, or the default watch list when it exists.
+func watchConfigPath(ios *streams, flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	var p string
+	if d := ios.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(d) {
+		p = filepath.Join(d, "canarykit", "watch.yaml")
+	} else if h := ios.Getenv("HOME"); filepath.IsAbs(h) {
+		p = filepath.Join(h, ".config", "canarykit", "watch.yaml")
+	} else {
+		return "", errors.New("no watch list: give --config FILE (or set HOME or XDG_CONFIG_HOME for the default, ~/.config/canarykit/watch.yaml)")
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("no watch list at %s: give --config FILE, or write one there (see docs/WATCH.md)", p)
+	}
+	return p, nil
 }
 
 // watchDBPath is --db or the default place.
@@ -143,9 +177,18 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		}
 		now = func() time.Time { return t }
 	}
-	cfg, err := watch.LoadConfig(f.config)
+	cfgPath, err := watchConfigPath(ios, f.config)
 	if err != nil {
 		return err
+	}
+	cfg, err := watch.LoadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	for _, n := range f.targets {
+		if !slices.ContainsFunc(cfg.Targets, func(t watch.Target) bool { return t.Name == n }) {
+			return fmt.Errorf("no target %q in the watch list", n)
+		}
 	}
 	channels, err := watch.Channels(cfg.Alerts, ios.Getenv, userAgent())
 	if err != nil {
@@ -176,8 +219,14 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		FetchOptions: fetch.Options{UserAgent: userAgent()},
 	}
 	svc := &watch.Service{Watcher: w, Channels: channels, Now: now, Only: f.targets, MetricsFile: f.metricsFile, HTMLDir: f.html, Log: ios.Err}
+	v := currentVersion()
+	metrics.SetBuild(v.Version, v.Commit)
 	if every > 0 {
-		return svc.Serve(ctx, every, f.listen)
+		if err := svc.Serve(ctx, every, f.listen); err != nil {
+			fmt.Fprintf(ios.Err, "canary: %v\n", err)
+			return exitError{exitWatchdog}
+		}
+		return nil
 	}
 	if ios.IsTerminal && f.format == "text" {
 		w.Progress = func(done, total int) {
@@ -189,9 +238,10 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		fmt.Fprint(ios.Err, "\r\033[K")
 	}
 	if err != nil {
-		return err
+		// History not written: the watchdog failed, not a canary.
+		fmt.Fprintf(ios.Err, "canary: %v\n", err)
+		return exitError{exitWatchdog}
 	}
-	applyRetention(ctx, ios, db, cfg, now()) // db.go
 	rep := redactReport(round.Report)
 	if f.format == "json" {
 		err = watch.WriteJSON(ios.Out, rep)
@@ -202,23 +252,27 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		return err
 	}
 	status := rep.Status
+	broken := false // the watchdog's own failure: exit 4
 	for _, d := range round.Deliveries {
 		if d.Error != "" {
 			fmt.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
-			status = verify.Worse(status, verify.Unknown)
+			broken = true
 		}
 	}
 	if round.MetricsErr != nil {
 		fmt.Fprintf(ios.Err, "canary: %v\n", round.MetricsErr)
-		status = verify.Worse(status, verify.Unknown)
+		broken = true
 	}
 	if round.HTMLErr != nil {
 		fmt.Fprintf(ios.Err, "canary: %v\n", round.HTMLErr)
-		status = verify.Worse(status, verify.Unknown)
+		broken = true
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(ios.Err, "canary: stopped before every target was checked; what was checked is recorded")
 		status = verify.Worse(status, verify.Unknown)
+	}
+	if broken {
+		return exitError{exitWatchdog}
 	}
 	if status != verify.OK {
 		return exitError{int(status)}

@@ -12,8 +12,13 @@ package metrics
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"math"
 	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,7 +132,9 @@ func formatValue(v float64) string {
 type Metrics struct {
 	mu          sync.Mutex
 	status      *family
-	expiry      *family
+	expiry      *family // deprecated: relative, stale as soon as written
+	expiresAt   *family
+	build       *family
 	lastCheck   *family
 	failures    *family
 	fetchErrors *family
@@ -135,30 +142,73 @@ type Metrics struct {
 	lastRound   *family
 	roundSecs   *family
 	targets     *family
+	channels    []string
+	seeded      bool // the counters went on from the metrics file
 }
 
-// New makes the metrics of one watchdog process.
-func New() *Metrics {
-	return &Metrics{
+// New makes the metrics of one watchdog process, whose alerts go to
+// channels: each channel's delivery counter is there, at 0, from the
+// start, so that the first failure is an increase rate() sees.
+func New(channels ...string) *Metrics {
+	m := &Metrics{
 		status: newFamily("canary_target_status", "gauge",
 			"Status of the target's canary at the last check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (could not check).", "target", "target_id"),
 		expiry: newFamily("canary_target_expiry_seconds", "gauge",
-			"Seconds until the target's current canary expires; negative once it has expired. Absent when no expiry is known.", "target", "target_id"),
+			"Deprecated, use canary_target_expiry_timestamp_seconds (this one is removed in the next release): seconds until the target's current canary expires, as of the last check; negative once it has expired.", "target", "target_id"),
+		expiresAt: newFamily("canary_target_expiry_timestamp_seconds", "gauge",
+			"Unix time at which the target's current canary expires (time() - this > 0: expired). Absent when no expiry is known.", "target", "target_id"),
+		build: newFamily("canary_build_info", "gauge",
+			"Always 1: the canarykit build this watchdog runs.", "version", "commit", "goversion"),
 		lastCheck: newFamily("canary_target_last_check_timestamp_seconds", "gauge",
 			"Unix time of the target's last check.", "target", "target_id"),
 		failures: newFamily("canary_target_consecutive_failures", "gauge",
 			"Checks in a row that could not read the target's canary (unreachable, vanished).", "target", "target_id"),
 		fetchErrors: newFamily("canary_target_fetch_errors_total", "counter",
-			"Checks that could not read the target's canary, since this process started.", "target", "target_id"),
+			"Checks that could not read the target's canary. A run from cron goes on from the count in the metrics file it replaces.", "target", "target_id"),
 		deliveries: newFamily("canary_alert_delivery_failures_total", "counter",
-			"Alert deliveries that failed, by channel, since this process started.", "channel"),
+			"Alert deliveries that failed, by channel. A run from cron goes on from the count in the metrics file it replaces.", "channel"),
 		lastRound: newFamily("canary_watch_last_round_timestamp_seconds", "gauge",
 			"Unix time at which the last round of checks ended."),
 		roundSecs: newFamily("canary_watch_round_duration_seconds", "gauge",
 			"How long the last round of checks took."),
 		targets: newFamily("canary_watch_targets", "gauge",
 			"Targets checked in the last round."),
+		channels: channels,
 	}
+	v, c := Build()
+	m.build.set(1, v, c, runtime.Version())
+	for _, ch := range channels {
+		m.deliveries.add(0, ch)
+	}
+	return m
+}
+
+var buildVersion, buildCommit string
+
+// SetBuild sets the version and commit canary_build_info reports, for a
+// binary that knows them better than its build information (a release
+// build given them with -ldflags). Call it before New.
+func SetBuild(version, commit string) { buildVersion, buildCommit = version, commit }
+
+// Build is the version and commit of the running binary: those given to
+// SetBuild, else what the Go toolchain recorded (the module version, the
+// VCS revision), else "(devel)" and "".
+func Build() (version, commit string) {
+	version, commit = buildVersion, buildCommit
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if version == "" && info.Main.Version != "" {
+			version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && commit == "" {
+				commit = s.Value
+			}
+		}
+	}
+	if version == "" {
+		version = "(devel)"
+	}
+	return version, commit
 }
 
 // Observe records a round. at is the time the canaries were judged at,
@@ -169,12 +219,14 @@ func (m *Metrics) Observe(targets []Target, at, end time.Time, took time.Duratio
 	// Targets that left the watch list must not linger as if checked.
 	m.status.reset()
 	m.expiry.reset()
+	m.expiresAt.reset()
 	m.lastCheck.reset()
 	m.failures.reset()
 	for _, t := range targets {
 		m.status.set(float64(t.Status), t.Name, t.ID)
 		if !t.Expires.IsZero() {
 			m.expiry.set(t.Expires.Sub(at).Seconds(), t.Name, t.ID)
+			m.expiresAt.set(float64(t.Expires.Unix()), t.Name, t.ID)
 		}
 		m.lastCheck.set(float64(t.LastCheck.Unix()), t.Name, t.ID)
 		m.failures.set(float64(t.Failures), t.Name, t.ID)
@@ -199,7 +251,7 @@ func (m *Metrics) Observe(targets []Target, at, end time.Time, took time.Duratio
 func (m *Metrics) text() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fams := []*family{m.status, m.expiry, m.lastCheck, m.failures, m.fetchErrors, m.deliveries, m.lastRound, m.roundSecs, m.targets}
+	fams := []*family{m.status, m.expiry, m.expiresAt, m.build, m.lastCheck, m.failures, m.fetchErrors, m.deliveries, m.lastRound, m.roundSecs, m.targets}
 	sort.Slice(fams, func(i, j int) bool { return fams[i].name < fams[j].name })
 	var b bytes.Buffer
 	for _, f := range fams {
@@ -231,6 +283,63 @@ func (m *Metrics) Handler() http.Handler {
 // WriteFile writes the metrics in the textfile format node_exporter's
 // textfile collector reads; the file is replaced atomically, so the
 // collector never reads half of it.
+//
+// The counters of a run from cron would start at 0 in every process, and
+// a counter that is 0 or 1 on every scrape never increases: the first
+// write of a process therefore goes on from the counts in the file it
+// replaces, for the targets and channels observed now (a target that
+// left the watch list is dropped). A missing or damaged file starts them
+// at 0, which Prometheus reads as a counter reset.
 func (m *Metrics) WriteFile(path string) error {
+	if err := m.seed(path); err != nil {
+		return err
+	}
 	return atomicfile.Write(path, m.text(), 0o644)
+}
+
+// seed adds the counts of the counters in the metrics file at path to
+// those of this process, once.
+func (m *Metrics) seed(path string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seeded {
+		return nil
+	}
+	m.seeded = true
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	old := map[string]map[string]float64{}
+	for _, f := range []*family{m.fetchErrors, m.deliveries} {
+		old[f.name] = map[string]float64{}
+	}
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSuffix(line, "\n")
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil // not a file this package wrote: start again
+		}
+		series := line[:i]
+		j := strings.IndexByte(series, '{')
+		if j < 0 {
+			continue
+		}
+		if o, ok := old[series[:j]]; ok {
+			o[series[j:]] = v
+		}
+	}
+	for _, f := range []*family{m.fetchErrors, m.deliveries} {
+		for k, s := range f.samples {
+			f.samples[k] = sample{labels: k, value: s.value + old[f.name][k]}
+		}
+	}
+	return nil
 }

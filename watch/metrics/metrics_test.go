@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -108,8 +109,8 @@ func TestObserveParsesWithPrometheus(t *testing.T) {
 	if f := fams["canary_target_status"]; f.GetHelp() == "" || f.GetType() != dto.MetricType_GAUGE {
 		t.Errorf("status family: help %q, type %v", f.GetHelp(), f.GetType())
 	}
-	if len(fams) != 9 {
-		t.Errorf("%d families, want 9", len(fams))
+	if len(fams) != 11 {
+		t.Errorf("%d families, want 11", len(fams))
 	}
 
 	// A target that left the watch list no longer appears as checked.
@@ -174,5 +175,97 @@ func TestHandlerAndFile(t *testing.T) {
 	}
 	if err := m.WriteFile(filepath.Join(t.TempDir(), "missing", "canary.prom")); err == nil {
 		t.Errorf("writing into a missing directory succeeded")
+	}
+}
+
+// TestOperatorMetrics: what a run from cron writes must mean the same as
+// what a service serves.
+func TestOperatorMetrics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "canary.prom")
+	targets := []Target{
+		{Name: "site", ID: "aa", Status: 0, Expires: t0.Add(30 * 24 * time.Hour), LastCheck: t0},
+		{Name: "gone", ID: "bb", Status: 3, LastCheck: t0, Failures: 1, Failed: true},
+	}
+	// Three runs from cron, three processes: the counter goes on from the
+	// file the last one wrote.
+	for i := range 3 {
+		m := New("mail", "hook")
+		var failed []string
+		if i == 1 {
+			failed = []string{"mail"}
+		}
+		m.Observe(targets, t0, t0, time.Second, failed)
+		if err := m.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams := parse(t, data)
+	checks := []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"canary_target_fetch_errors_total", []string{"target", "gone", "target_id", "bb"}, 3},
+		{"canary_target_fetch_errors_total", []string{"target", "site", "target_id", "aa"}, 0},
+		{"canary_alert_delivery_failures_total", []string{"channel", "mail"}, 1},
+		{"canary_alert_delivery_failures_total", []string{"channel", "hook"}, 0},
+		{"canary_target_expiry_timestamp_seconds", []string{"target", "site"}, float64(t0.Add(30 * 24 * time.Hour).Unix())},
+		{"canary_build_info", []string{"goversion", runtime.Version()}, 1},
+	}
+	for _, c := range checks {
+		got, ok := value(t, fams, c.name, c.labels...)
+		if !ok || got != c.want {
+			t.Errorf("%s%q = %v (present %v), want %v\n%s", c.name, c.labels, got, ok, c.want, data)
+		}
+	}
+	if _, ok := value(t, fams, "canary_target_expiry_timestamp_seconds", "target", "gone"); ok {
+		t.Errorf("expiry timestamp for a target with no known expiry")
+	}
+	if !strings.Contains(fams["canary_target_expiry_seconds"].GetHelp(), "Deprecated") {
+		t.Errorf("canary_target_expiry_seconds is not marked deprecated: %q", fams["canary_target_expiry_seconds"].GetHelp())
+	}
+	for _, m := range fams["canary_build_info"].GetMetric() {
+		var names []string
+		for _, l := range m.Label {
+			names = append(names, l.GetName())
+		}
+		if strings.Join(names, ",") != "version,commit,goversion" {
+			t.Errorf("canary_build_info labels %q", names)
+		}
+	}
+
+	// A fresh process with no channel failures yet still shows every
+	// channel's counter, at 0.
+	m := New("mail")
+	m.Observe(targets, t0, t0, time.Second, nil)
+	if got, ok := value(t, parse(t, m.text()), "canary_alert_delivery_failures_total", "channel", "mail"); !ok || got != 0 {
+		t.Errorf("delivery counter before any failure: %v, present %v", got, ok)
+	}
+
+	// A target that left the watch list is not carried over from the file.
+	m = New()
+	m.Observe(targets[:1], t0, t0, time.Second, nil)
+	if err := m.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(path)
+	if _, ok := value(t, parse(t, data), "canary_target_fetch_errors_total", "target", "gone"); ok {
+		t.Errorf("a target that left the watch list kept its counter:\n%s", data)
+	}
+	// A damaged file is not an error: the counters start again (a reset,
+	// which rate() and increase() understand).
+	os.WriteFile(path, []byte("canary_target_fetch_errors_total{target=\"site\",target_id=\"aa\"} bogus\n"), 0o644)
+	m = New()
+	m.Observe(targets[:1], t0, t0, time.Second, nil)
+	if err := m.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(path)
+	if got, ok := value(t, parse(t, data), "canary_target_fetch_errors_total", "target", "site"); !ok || got != 0 {
+		t.Errorf("after a damaged file: %v, present %v", got, ok)
 	}
 }
