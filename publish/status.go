@@ -14,7 +14,7 @@ import (
 	"github.com/digitorus/timestamp"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // DefaultWarnBefore is how long before the next canary is due a publisher
@@ -35,17 +35,17 @@ type StatusOptions struct {
 // then. Its Status is the exit code: 1 inside the warning window, 2 once
 // overdue.
 type Status struct {
-	Status   verify.Status  `json:"status"`
-	Summary  string         `json:"summary"`
-	At       time.Time      `json:"at"`
-	Serial   uint64         `json:"serial"`
-	Issued   time.Time      `json:"issued"`
-	Due      time.Time      `json:"due"`
-	Expires  time.Time      `json:"expires"`
-	DaysLeft int            `json:"days_left"` // until Due, rounded down; negative once overdue
-	Checks   []verify.Check `json:"checks"`
-	Keys     []KeyStatus    `json:"keys"`
-	TSA      []CertStatus   `json:"tsa"`
+	Status   verdict.Status  `json:"status"`
+	Summary  string          `json:"summary"`
+	At       time.Time       `json:"at"`
+	Serial   uint64          `json:"serial"`
+	Issued   time.Time       `json:"issued"`
+	Due      time.Time       `json:"due"`
+	Expires  time.Time       `json:"expires"`
+	DaysLeft int             `json:"days_left"` // until Due, rounded down; negative once overdue
+	Checks   []verdict.Check `json:"checks"`
+	Keys     []KeyStatus     `json:"keys"`
+	TSA      []CertStatus    `json:"tsa"`
 }
 
 // KeyStatus is one configured signer.
@@ -89,13 +89,13 @@ func Check(o StatusOptions) (*Status, error) {
 	s.keys(o, at, due)
 	s.tokens(o, at, due)
 	if _, err := os.Stat(filepath.Join(o.Dir, canary.DraftFile)); err == nil {
-		s.add("draft", verify.OK, filepath.Join(o.Dir, canary.DraftFile)+" is waiting for its signers; publish it with canary issue --from once enough have signed")
+		s.add("draft", verdict.OK, filepath.Join(o.Dir, canary.DraftFile)+" is waiting for its signers; publish it with canary issue --from once enough have signed")
 	}
 	for _, ch := range s.Checks {
-		s.Status = verify.Worse(s.Status, ch.Status)
+		s.Status = verdict.Worse(s.Status, ch.Status)
 	}
 	s.Summary = s.Status.String() + ": " + s.Checks[0].Message
-	if s.Status != verify.OK && s.Checks[0].Status == verify.OK {
+	if s.Status != verdict.OK && s.Checks[0].Status == verdict.OK {
 		for _, ch := range s.Checks {
 			if ch.Status == s.Status {
 				s.Summary = s.Status.String() + ": " + ch.Message
@@ -106,24 +106,24 @@ func Check(o StatusOptions) (*Status, error) {
 	return s, nil
 }
 
-func (s *Status) add(name string, st verify.Status, msg string) {
-	s.Checks = append(s.Checks, verify.Check{Name: name, Status: st, Message: msg})
+func (s *Status) add(name string, st verdict.Status, msg string) {
+	s.Checks = append(s.Checks, verdict.Check{Name: name, Status: st, Message: msg})
 }
 
 func (s *Status) schedule(c *canary.Canary, at time.Time, warn time.Duration) {
 	due, exp := s.Due, c.Expires
 	switch {
 	case !at.Before(exp):
-		s.add("schedule", verify.Critical, fmt.Sprintf("canary %d expired on %s, %s ago: readers now see it as lapsed; issue a new one now",
+		s.add("schedule", verdict.Critical, fmt.Sprintf("canary %d expired on %s, %s ago: readers now see it as lapsed; issue a new one now",
 			c.Serial, dayOf(exp), span(at.Sub(exp))))
 	case !at.Before(due):
-		s.add("schedule", verify.Critical, fmt.Sprintf("the next canary is overdue: it was due on %s, %s ago; issue it now, before canary %d expires on %s (in %s)",
+		s.add("schedule", verdict.Critical, fmt.Sprintf("the next canary is overdue: it was due on %s, %s ago; issue it now, before canary %d expires on %s (in %s)",
 			dayOf(due), span(at.Sub(due)), c.Serial, dayOf(exp), span(exp.Sub(at))))
 	case !at.Before(due.Add(-warn)):
-		s.add("schedule", verify.Warning, fmt.Sprintf("the next canary is due on %s, in %s%s; issue it now",
+		s.add("schedule", verdict.Warning, fmt.Sprintf("the next canary is due on %s, in %s%s; issue it now",
 			dayOf(due), span(due.Sub(at)), weekend(due)))
 	default:
-		s.add("schedule", verify.OK, fmt.Sprintf("the next canary is due on %s, in %s%s; canary %d is valid until %s",
+		s.add("schedule", verdict.OK, fmt.Sprintf("the next canary is due on %s, in %s%s; canary %d is valid until %s",
 			dayOf(due), span(due.Sub(at)), weekend(due), c.Serial, dayOf(exp)))
 	}
 }
@@ -137,7 +137,7 @@ func (s *Status) keys(o StatusOptions, at, due time.Time) {
 		sg, err := o.Def.OpenSigner(ref, true)
 		if err != nil {
 			s.Keys = append(s.Keys, ks)
-			s.add("key", verify.Unknown, fmt.Sprintf("cannot read signer %s: %v", ref.Key, err))
+			s.add("key", verdict.Unknown, fmt.Sprintf("cannot read signer %s: %v", ref.Key, err))
 			continue
 		}
 		ks.Fingerprint = sg.Fingerprint()
@@ -149,16 +149,16 @@ func (s *Status) keys(o StatusOptions, at, due time.Time) {
 		s.Keys = append(s.Keys, ks)
 		switch {
 		case !ok:
-			s.add("key", verify.Critical, fmt.Sprintf("key %s (%s) cannot sign now: it has expired, been revoked or is not a signing key", ks.Fingerprint, ref.Key))
+			s.add("key", verdict.Critical, fmt.Sprintf("key %s (%s) cannot sign now: it has expired, been revoked or is not a signing key", ks.Fingerprint, ref.Key))
 			continue
 		case exp.IsZero():
-			s.add("key", verify.OK, fmt.Sprintf("key %s (%s) does not expire", ks.Fingerprint, ref.Key))
+			s.add("key", verdict.OK, fmt.Sprintf("key %s (%s) does not expire", ks.Fingerprint, ref.Key))
 		case !exp.After(due):
-			s.add("key", verify.Warning, fmt.Sprintf("key %s (%s) expires on %s, before the next canary is due; extend it (gpg --quick-set-expire) and republish the public key, or configure a new signer", ks.Fingerprint, ref.Key, dayOf(exp)))
+			s.add("key", verdict.Warning, fmt.Sprintf("key %s (%s) expires on %s, before the next canary is due; extend it (gpg --quick-set-expire) and republish the public key, or configure a new signer", ks.Fingerprint, ref.Key, dayOf(exp)))
 		case !exp.After(at.Add(o.WarnBefore)):
-			s.add("key", verify.Warning, fmt.Sprintf("key %s (%s) expires on %s, in %s; extend it and republish the public key", ks.Fingerprint, ref.Key, dayOf(exp), span(exp.Sub(at))))
+			s.add("key", verdict.Warning, fmt.Sprintf("key %s (%s) expires on %s, in %s; extend it and republish the public key", ks.Fingerprint, ref.Key, dayOf(exp), span(exp.Sub(at))))
 		default:
-			s.add("key", verify.OK, fmt.Sprintf("key %s (%s) expires on %s", ks.Fingerprint, ref.Key, dayOf(exp)))
+			s.add("key", verdict.OK, fmt.Sprintf("key %s (%s) expires on %s", ks.Fingerprint, ref.Key, dayOf(exp)))
 		}
 		ableNow++
 		if exp.IsZero() || exp.After(due) {
@@ -167,9 +167,9 @@ func (s *Status) keys(o StatusOptions, at, due time.Time) {
 	}
 	switch {
 	case ableNow < o.Def.Threshold:
-		s.add("threshold", verify.Critical, fmt.Sprintf("only %d of the signers can sign now; the next canary needs %d", ableNow, o.Def.Threshold))
+		s.add("threshold", verdict.Critical, fmt.Sprintf("only %d of the signers can sign now; the next canary needs %d", ableNow, o.Def.Threshold))
 	case ableDue < o.Def.Threshold:
-		s.add("threshold", verify.Warning, fmt.Sprintf("only %d of the signers can still sign on %s, when the next canary is due; it needs %d", ableDue, dayOf(due), o.Def.Threshold))
+		s.add("threshold", verdict.Warning, fmt.Sprintf("only %d of the signers can still sign on %s, when the next canary is due; it needs %d", ableDue, dayOf(due), o.Def.Threshold))
 	}
 }
 
@@ -187,12 +187,12 @@ func (s *Status) tokens(o StatusOptions, at, due time.Time) {
 			break
 		}
 		if err != nil {
-			s.add("tsa", verify.Unknown, fmt.Sprintf("cannot read %s: %v", p, err))
+			s.add("tsa", verdict.Unknown, fmt.Sprintf("cannot read %s: %v", p, err))
 			continue
 		}
 		ts, err := timestamp.ParseResponse(b)
 		if err != nil {
-			s.add("tsa", verify.Warning, fmt.Sprintf("%s is not a readable RFC 3161 timestamp: %v", p, err))
+			s.add("tsa", verdict.Warning, fmt.Sprintf("%s is not a readable RFC 3161 timestamp: %v", p, err))
 			continue
 		}
 		for _, cert := range signingCerts(ts.Certificates) {
@@ -212,7 +212,7 @@ func (s *Status) tokens(o StatusOptions, at, due time.Time) {
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			s.add("tsa", verify.Unknown, fmt.Sprintf("cannot read the TSA roots of %s: %v", t.URL, err))
+			s.add("tsa", verdict.Unknown, fmt.Sprintf("cannot read the TSA roots of %s: %v", t.URL, err))
 			continue
 		}
 		for rest := b; ; {
@@ -232,13 +232,13 @@ func (s *Status) cert(file string, c *x509.Certificate, at, due time.Time, stops
 	who := fmt.Sprintf("TSA certificate %q in %s", shortDN(c.Subject.String()), file)
 	switch {
 	case !c.NotAfter.After(at) && stops:
-		s.add("tsa", verify.Critical, fmt.Sprintf("%s expired on %s; the next issue will fail: get the TSA's current root", who, dayOf(c.NotAfter)))
+		s.add("tsa", verdict.Critical, fmt.Sprintf("%s expired on %s; the next issue will fail: get the TSA's current root", who, dayOf(c.NotAfter)))
 	case !c.NotAfter.After(at):
-		s.add("tsa", verify.Warning, fmt.Sprintf("%s expired on %s; new timestamps need the TSA's current certificate", who, dayOf(c.NotAfter)))
+		s.add("tsa", verdict.Warning, fmt.Sprintf("%s expired on %s; new timestamps need the TSA's current certificate", who, dayOf(c.NotAfter)))
 	case !c.NotAfter.After(due) || !c.NotAfter.After(at.Add(14*24*time.Hour)):
-		s.add("tsa", verify.Warning, fmt.Sprintf("%s expires on %s, before the next canary is due or within two weeks; check that the TSA's new certificate chains to your roots", who, dayOf(c.NotAfter)))
+		s.add("tsa", verdict.Warning, fmt.Sprintf("%s expires on %s, before the next canary is due or within two weeks; check that the TSA's new certificate chains to your roots", who, dayOf(c.NotAfter)))
 	default:
-		s.add("tsa", verify.OK, fmt.Sprintf("%s expires on %s", who, dayOf(c.NotAfter)))
+		s.add("tsa", verdict.OK, fmt.Sprintf("%s expires on %s", who, dayOf(c.NotAfter)))
 	}
 }
 

@@ -5,9 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // This file holds what keeps hostile input from misleading the reader or
@@ -58,40 +59,12 @@ func CheckKeys(keys openpgp.EntityList) error {
 	return nil
 }
 
-// invisible reports whether r is a character that changes how the text
-// around it is displayed without being seen itself: bidirectional
-// controls, which reorder what follows them, and zero-width characters,
-// which make two texts that look the same differ.
-func invisible(r rune) (name string, ok bool) {
-	switch {
-	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
-		return "a bidirectional control", true
-	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF, r == 0x00AD, r == 0x180E, r == 0x034F,
-		r >= 0x2061 && r <= 0x2064, r >= 0xE0000 && r <= 0xE007F, r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0:
-		return "an invisible character", true
-	}
-	return "", false
-}
+// invisible, hiddenCharacters, display and needsEscape are the rule of
+// package verdict, the one every text output of canarykit goes through
+// (docs/SECURITY.md, "What reaches the terminal").
+func invisible(r rune) (name string, ok bool) { return verdict.Invisible(r) }
 
-// hiddenCharacters describes the invisible characters of s, or "".
-func hiddenCharacters(s string) string {
-	if isASCII(s) {
-		return "" // every invisible character is outside ASCII
-	}
-	var found []string
-	n := 0
-	for i, r := range s {
-		n++
-		if name, ok := invisible(r); ok {
-			if len(found) == 3 {
-				found = append(found, "…")
-				break
-			}
-			found = append(found, fmt.Sprintf("%s %U at character %d", name, r, utf8.RuneCountInString(s[:i])+1))
-		}
-	}
-	return strings.Join(found, ", ")
-}
+func hiddenCharacters(s string) string { return verdict.HiddenCharacters(s) }
 
 // checkText warns about characters that can make the signed text read
 // differently than it is signed: the reader sees them escaped (WriteText),
@@ -205,67 +178,6 @@ func (r *Result) checkIssuer() {
 	}
 }
 
-// display makes s safe to print to a terminal, visibly: control
-// characters, invisible and direction-changing characters, and bytes that
-// are not UTF-8 are written as escapes (\x00, \u202E, \xff); everything
-// else is written as it is. Tabs are kept.
-func display(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean && !isASCII(s) {
-		for _, r := range s {
-			if needsEscape(r) {
-				clean = false
-				break
-			}
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case needsEscape(r) && r < 0x80:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case needsEscape(r) && r <= 0xFFFF:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		case needsEscape(r):
-			fmt.Fprintf(&b, `\U%08X`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
+func display(s string) string { return verdict.Display(s) }
 
-func needsEscape(r rune) bool {
-	if r == '\t' {
-		return false
-	}
-	if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
-		return true
-	}
-	if _, ok := invisible(r); ok {
-		return true
-	}
-	return unicode.Is(unicode.Cf, r) // other format characters
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+func needsEscape(r rune) bool { return verdict.NeedsEscape(r) }

@@ -9,53 +9,16 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // Note is a check that only informs: labelled INFO, it never changes a
 // verdict (its Status is OK). Use it for what is worth knowing but is no
 // finding: where the canary came from, a file that could not be fetched
 // and so was not used, the absence of a proof.
-func Note(name, msg string) Check {
-	return Check{Name: name, Status: OK, Info: true, Message: msg}
-}
-
-// Label is the word shown beside the check: INFO for a note, else its
-// status.
-func (c Check) Label() string {
-	if c.Info {
-		return "INFO"
-	}
-	return c.Status.String()
-}
-
-// MarshalJSON writes the check with its Label as status, so that a note
-// reads "INFO" in JSON as in text.
-func (c Check) MarshalJSON() ([]byte, error) {
-	return json.Marshal(checkJSON{Name: c.Name, Status: c.Label(), Message: c.Message})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes: "INFO" is a note (status
-// OK, Info set).
-func (c *Check) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Name    string          `json:"name"`
-		Status  json.RawMessage `json:"status"`
-		Message string          `json:"message"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = Check{Name: v.Name, Message: v.Message}
-	if string(v.Status) == `"INFO"` {
-		c.Status, c.Info = OK, true
-		return nil
-	}
-	return c.Status.UnmarshalJSON(v.Status)
-}
+func Note(name, msg string) Check { return verdict.Note(name, msg) }
 
 // TextOptions say how WriteTextWith writes a verdict.
 type TextOptions struct {
@@ -229,29 +192,8 @@ func WriteJSON(w io.Writer, r *Result) error {
 }
 
 // escapeInvisibleJSON rewrites the invisible characters of JSON text as
-// \u escapes. Outside strings JSON is ASCII, so every such character is
-// inside a string, where the escape means the same character.
-func escapeInvisibleJSON(js []byte) []byte {
-	if isASCIIBytes(js) {
-		return js
-	}
-	out := make([]byte, 0, len(js)+64)
-	for i := 0; i < len(js); {
-		r, size := utf8.DecodeRune(js[i:])
-		if r >= 0x80 && needsEscape(r) && !(r == utf8.RuneError && size == 1) {
-			if r > 0xFFFF {
-				r1, r2 := utf16.EncodeRune(r)
-				out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
-			} else {
-				out = fmt.Appendf(out, `\u%04x`, r)
-			}
-		} else {
-			out = append(out, js[i:i+size]...)
-		}
-		i += size
-	}
-	return out
-}
+// \u escapes (verdict.EscapeJSON, which every JSON output uses).
+func escapeInvisibleJSON(js []byte) []byte { return verdict.EscapeJSON(js) }
 
 // resultJSON is Result with the canary as a plain struct: encoding/json
 // re-scans and compacts whatever a MarshalJSON method returns, which for a

@@ -6,7 +6,6 @@ package verify
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,87 +18,29 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // A Status follows the monitoring-plugin convention, so that its value is
-// also the exit code cron and Nagios-style monitors understand.
-type Status int
+// also the exit code cron and Nagios-style monitors understand. It is
+// package verdict's, which the watchdog's store and alerts share.
+type Status = verdict.Status
 
 const (
-	OK       Status = 0
-	Warning  Status = 1
-	Critical Status = 2
-	Unknown  Status = 3
+	OK       = verdict.OK
+	Warning  = verdict.Warning
+	Critical = verdict.Critical
+	Unknown  = verdict.Unknown
 )
 
-func (s Status) String() string {
-	switch s {
-	case OK:
-		return "OK"
-	case Warning:
-		return "WARNING"
-	case Critical:
-		return "CRITICAL"
-	}
-	return "UNKNOWN"
-}
+// Worse returns the more severe of a and b: CRITICAL, then UNKNOWN, then
+// WARNING, then OK.
+func Worse(a, b Status) Status { return verdict.Worse(a, b) }
 
-// MarshalJSON writes the status's name as a JSON string. The names need
-// no escaping, so they are written directly: a verdict has a status per
-// check, and a nested json.Marshal for each was a fifth of writing one.
-func (s Status) MarshalJSON() ([]byte, error) {
-	return append(append([]byte{'"'}, s.String()...), '"'), nil
-}
-
-func (s *Status) UnmarshalJSON(b []byte) error {
-	var v string
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	for _, c := range []Status{OK, Warning, Critical, Unknown} {
-		if c.String() == v {
-			*s = c
-			return nil
-		}
-	}
-	if v == "INFO" {
-		// A note's label (Check.Label): its status is OK. Check's own
-		// UnmarshalJSON keeps that it is a note.
-		*s = OK
-		return nil
-	}
-	return fmt.Errorf("unknown status %q", v)
-}
-
-// severity orders statuses for the overall verdict. A proven problem
-// (CRITICAL) outranks not knowing (UNKNOWN), which outranks a warning:
-// when part of a canary could not be checked, the verdict must not read
-// as a mere warning.
-func (s Status) severity() int {
-	return [...]int{OK: 0, Warning: 1, Unknown: 2, Critical: 3}[s]
-}
-
-// Worse returns the more severe of a and b.
-func Worse(a, b Status) Status {
-	if b.severity() > a.severity() {
-		return b
-	}
-	return a
-}
-
-// A Check is one named test and its outcome.
-//
-// A check that only informs (where the canary was fetched from, that no
-// proof of its signing time was found) has Info set: it is labelled INFO,
-// not OK, in text and JSON (Label), and its Status stays OK, so that it
-// can never change a verdict, for Verify or any caller that compares
-// statuses. Build one with Note.
-type Check struct {
-	Name    string `json:"name"`
-	Status  Status `json:"status"`
-	Info    bool   `json:"-"`
-	Message string `json:"message"`
-}
+// A Check is one named test and its outcome (verdict.Check): a check that
+// only informs has Info set, is labelled INFO (Label) and keeps Status OK.
+// Build one with Note.
+type Check = verdict.Check
 
 // A Change is a statement that differs from the previous canary.
 type Change struct {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -64,16 +65,16 @@ error, not a sound database.`,
 				if problems == nil {
 					problems = []string{}
 				}
-				json.NewEncoder(ios.Out).Encode(map[string]any{"ok": len(problems) == 0, "problems": problems, "path": db.Path,
+				json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(map[string]any{"ok": len(problems) == 0, "problems": problems, "path": db.Path,
 					"schema_version": version, "targets": counts.Targets, "canaries": counts.Canaries,
 					"checks": counts.Checks, "events": counts.Events, "alerts": counts.Alerts})
 			} else if len(problems) == 0 {
-				fmt.Fprintf(ios.Out, "OK: %s is sound: %d targets, %d canaries, %d checks, %d events, %d alerts (schema version %d)\n",
+				verdict.Fprintf(ios.Out, "OK: %s is sound: %d targets, %d canaries, %d checks, %d events, %d alerts (schema version %d)\n",
 					db.Path, counts.Targets, counts.Canaries, counts.Checks, counts.Events, counts.Alerts, version)
 			} else {
-				fmt.Fprintf(ios.Out, "DAMAGED: %s has %d problem(s):\n", db.Path, len(problems))
+				verdict.Fprintf(ios.Out, "DAMAGED: %s has %d problem(s):\n", db.Path, len(problems))
 				for _, p := range problems {
-					fmt.Fprintf(ios.Out, "  %s\n", p)
+					verdict.Fprintf(ios.Out, "  %s\n", p)
 				}
 				fmt.Fprintln(ios.Out, "Restore it from a backup (canary db backup), or keep a copy and ask for help; do not delete it.")
 			}
@@ -105,7 +106,7 @@ database (and remove its -wal and -shm files).`,
 			if err := db.Backup(context.Background(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(ios.Out, "backed up %s to %s\n", db.Path, args[0])
+			verdict.Fprintf(ios.Out, "backed up %s to %s\n", db.Path, args[0])
 			return nil
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
@@ -66,16 +67,18 @@ func listTargets(ctx context.Context, ios *streams, db *store.DB, format string)
 		if list == nil {
 			list = []store.Summary{}
 		}
-		return json.NewEncoder(ios.Out).Encode(map[string]any{"targets": list})
+		return json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(map[string]any{"targets": list})
 	}
-	tw := tabwriter.NewWriter(ios.Out, 0, 0, 2, ' ', 0)
+	// Names and locations are escaped before the columns are measured;
+	// the writer escapes whatever else would reach the terminal raw.
+	tw := tabwriter.NewWriter(verdict.Writer(ios.Out), 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tID\tSTATUS\tLAST CHECK\tCANARIES\tEVENTS\tLOCATION")
 	for _, s := range list {
-		name := s.Name
+		name := verdict.Display(s.Name)
 		if !s.Retired.IsZero() {
 			name += " (retired)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, s.ID[:12], s.Status, stampOr(s.LastCheck), s.Canaries, s.Events, redact.URL(s.Location))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, s.ID[:12], s.Status, stampOr(s.LastCheck), s.Canaries, s.Events, verdict.Display(redact.URL(s.Location)))
 	}
 	return tw.Flush()
 }
@@ -158,21 +161,21 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 		if last != nil {
 			out["last_check"] = last
 		}
-		return json.NewEncoder(ios.Out).Encode(out)
+		return json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(out)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s)\n  %s\n  watched since %s", t.Name, t.ID, redact.URL(t.Location), stampOr(t.Created))
+	fmt.Fprintf(&b, "%s (%s)\n  %s\n  watched since %s", verdict.Display(t.Name), t.ID, verdict.Display(redact.URL(t.Location)), stampOr(t.Created))
 	if !t.Retired.IsZero() {
 		fmt.Fprintf(&b, ", retired %s", stampOr(t.Retired))
 	}
 	b.WriteString("\n")
 	if last != nil {
-		fmt.Fprintf(&b, "  last check %s: %s: %s\n", stampOr(last.At), last.Status, last.Summary)
+		fmt.Fprintf(&b, "  last check %s: %s: %s\n", stampOr(last.At), last.Status, verdict.Display(last.Summary))
 	}
 	b.WriteString("\n")
 	for _, e := range tl {
 		if c := e.Canary; c != nil {
-			what := c.Kind + " canary"
+			what := verdict.Display(c.Kind) + " canary"
 			if c.Kind == "canarykit" {
 				what = fmt.Sprintf("canary serial %d", c.Serial)
 			}
@@ -186,19 +189,19 @@ func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format s
 				status += "?"
 			}
 			if f.Count == 1 {
-				fmt.Fprintf(&b, "%s  %-8s check failed: %s\n", stampOr(e.At), status, redact.Text(f.Summary))
+				fmt.Fprintf(&b, "%s  %-8s check failed: %s\n", stampOr(e.At), status, verdict.Display(redact.Text(f.Summary)))
 			} else {
-				fmt.Fprintf(&b, "%s  %-8s %d checks failed in a row, until %s; the last: %s\n", stampOr(e.At), status, f.Count, stampOr(f.Until), redact.Text(f.Summary))
+				fmt.Fprintf(&b, "%s  %-8s %d checks failed in a row, until %s; the last: %s\n", stampOr(e.At), status, f.Count, stampOr(f.Until), verdict.Display(redact.Text(f.Summary)))
 			}
 			continue
 		}
 		ev := e.Event
-		fmt.Fprintf(&b, "%s  %-8s %s: %s\n", stampOr(e.At), ev.Status, ev.Type, ev.Message)
+		fmt.Fprintf(&b, "%s  %-8s %s: %s\n", stampOr(e.At), ev.Status, verdict.Display(ev.Type), verdict.Display(ev.Message))
 	}
 	if len(tl) == 0 {
 		b.WriteString("nothing recorded yet\n")
 	}
-	_, err = fmt.Fprint(ios.Out, b.String())
+	_, err = fmt.Fprint(verdict.Writer(ios.Out), b.String())
 	return err
 }
 
@@ -252,7 +255,7 @@ replaced.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(ios.Out, "exported %d canaries to %s\n", n, args[0])
+			verdict.Fprintf(ios.Out, "exported %d canaries to %s\n", n, args[0])
 			return nil
 		},
 	}

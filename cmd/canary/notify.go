@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/alert"
@@ -70,13 +71,13 @@ otherwise.`,
 				results = append(results, r)
 			}
 			if format == "json" {
-				json.NewEncoder(ios.Out).Encode(map[string]any{"ok": failed == 0, "channels": results})
+				json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(map[string]any{"ok": failed == 0, "channels": results})
 			} else {
 				for _, r := range results {
 					if r.Delivered {
-						fmt.Fprintf(ios.Out, "delivered   %s (%s)\n", r.Channel, r.Took)
+						verdict.Fprintf(ios.Out, "delivered   %s (%s)\n", r.Channel, r.Took)
 					} else {
-						fmt.Fprintf(ios.Out, "FAILED      %s: %s\n", r.Channel, r.Error)
+						verdict.Fprintf(ios.Out, "FAILED      %s: %s\n", verdict.Display(r.Channel), verdict.Display(r.Error))
 					}
 				}
 				fmt.Fprintf(ios.Out, "%d of %d channel(s) delivered the test alert\n", len(results)-failed, len(results))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/publish"
 	"github.com/canarykit/canarykit/verify"
 )
@@ -61,7 +62,7 @@ weekends included.
 				return err
 			}
 			if format == "json" {
-				err = json.NewEncoder(io.Out).Encode(s)
+				err = json.NewEncoder(verdict.JSONWriter(io.Out)).Encode(s)
 			} else {
 				err = writeStatus(io, s)
 			}
@@ -94,6 +95,6 @@ func writeStatus(io *streams, s *publish.Status) error {
 	}
 	fmt.Fprintf(&b, "\nCanary %d: issued %s, next due %s, valid until %s.\n",
 		s.Serial, s.Issued.Format(time.RFC3339), s.Due.Format(time.RFC3339), s.Expires.Format(time.RFC3339))
-	_, err := fmt.Fprint(io.Out, b.String())
+	_, err := fmt.Fprint(verdict.Writer(io.Out), b.String()) // key paths, issuer escaped
 	return err
 }

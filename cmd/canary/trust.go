@@ -13,6 +13,7 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/trust"
 	"github.com/canarykit/canarykit/verify"
@@ -271,21 +272,21 @@ else ~/.local/state/canarykit/trust.json.`,
 
 func report(ios *streams, format, source, store string, fps, added, removed []string, text string) error {
 	if format == "json" {
-		return json.NewEncoder(ios.Out).Encode(map[string]any{
+		return json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(map[string]any{
 			"source": source, "store": store, "fingerprints": nonNil(fps), "added": nonNil(added), "removed": nonNil(removed),
 		})
 	}
-	_, err := fmt.Fprint(ios.Out, text)
+	_, err := fmt.Fprint(verdict.Writer(ios.Out), text) // sources and signers' names escaped
 	return err
 }
 
 func listPins(ios *streams, st *trust.Store, format string) error {
 	entries := st.Entries()
 	if format == "json" {
-		return json.NewEncoder(ios.Out).Encode(map[string]any{"store": st.Path(), "sources": entries})
+		return json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(map[string]any{"store": st.Path(), "sources": entries})
 	}
 	if len(entries) == 0 {
-		_, err := fmt.Fprintf(ios.Out, "No source is pinned (store %s).\n", st.Path())
+		_, err := verdict.Fprintf(ios.Out, "No source is pinned (store %s).\n", st.Path())
 		return err
 	}
 	var b strings.Builder
@@ -293,7 +294,7 @@ func listPins(ios *streams, st *trust.Store, format string) error {
 		fmt.Fprintf(&b, "%s\n  %s\n  pinned %s, first seen %s, last seen %s\n", e.Source, strings.Join(e.Fingerprints, ", "),
 			e.Pinned.Format("2006-01-02 15:04 UTC"), e.FirstSeen.Format("2006-01-02 15:04 UTC"), e.LastSeen.Format("2006-01-02 15:04 UTC"))
 	}
-	_, err := fmt.Fprint(ios.Out, b.String())
+	_, err := fmt.Fprint(verdict.Writer(ios.Out), b.String()) // sources escaped
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/metrics"
@@ -244,9 +245,9 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	}
 	rep := redactReport(round.Report)
 	if f.format == "json" {
-		err = watch.WriteJSON(ios.Out, rep)
+		err = watch.WriteJSON(verdict.JSONWriter(ios.Out), rep)
 	} else {
-		err = watch.WriteTable(ios.Out, rep)
+		err = watch.WriteTable(verdict.Writer(ios.Out), rep) // names, events, summaries escaped
 	}
 	if err != nil {
 		return err
@@ -255,16 +256,16 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	broken := false // the watchdog's own failure: exit 4
 	for _, d := range round.Deliveries {
 		if d.Error != "" {
-			fmt.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
+			verdict.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
 			broken = true
 		}
 	}
 	if round.MetricsErr != nil {
-		fmt.Fprintf(ios.Err, "canary: %v\n", round.MetricsErr)
+		verdict.Fprintf(ios.Err, "canary: %v\n", round.MetricsErr)
 		broken = true
 	}
 	if round.HTMLErr != nil {
-		fmt.Fprintf(ios.Err, "canary: %v\n", round.HTMLErr)
+		verdict.Fprintf(ios.Err, "canary: %v\n", round.HTMLErr)
 		broken = true
 	}
 	if ctx.Err() != nil {
@@ -363,7 +364,7 @@ CRITICAL. The acceptance is recorded as an event in the history.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format("2006-01-02 15:04 UTC"), c.Fingerprint[:12])
+			verdict.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format("2006-01-02 15:04 UTC"), c.Fingerprint[:12])
 			return nil
 		},
 	}

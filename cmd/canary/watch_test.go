@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -46,6 +47,7 @@ func TestWatchScripts(t *testing.T) {
 			"freeport":  freePortCmd,
 			"httpget":   httpGetCmd,
 			"mkpage":    mkpageCmd,
+			"nohostile": noHostileCmd,
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "gpg" {
@@ -58,6 +60,39 @@ func TestWatchScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// noHostileCmd, "nohostile FILE...", fails when a FILE (stdout and stderr
+// name what the last command printed) holds what can drive or reorder a
+// terminal: ESC, another C0 control but newline and tab, a C1 control
+// (U+0080-U+009F, or such a byte on its own), a bidirectional override or
+// isolate (U+202A-U+202E, U+2066-U+2069), or a byte that is not UTF-8.
+func noHostileCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: nohostile FILE...")
+	}
+	for _, name := range args {
+		s := ts.ReadFile(name)
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			var what string
+			switch {
+			case r == utf8.RuneError && size == 1:
+				what = fmt.Sprintf("the byte %#02x, not UTF-8", s[i])
+			case r < 0x20 && r != '\n' && r != '\t', r == 0x7f:
+				what = fmt.Sprintf("the control %U", r)
+			case r >= 0x80 && r <= 0x9f:
+				what = fmt.Sprintf("the C1 control %U", r)
+			case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+				what = fmt.Sprintf("the bidirectional control %U", r)
+			}
+			if what != "" {
+				line := strings.Count(s[:i], "\n") + 1
+				ts.Fatalf("%s holds %s on line %d: %q", name, what, line, strings.Split(s, "\n")[line-1])
+			}
+			i += size
+		}
+	}
 }
 
 // A site is a directory served on a loopback address of its own, so that

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/internal/redact"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // A Message is one alert about one target.
@@ -21,15 +21,15 @@ type Message struct {
 	// Kind is problem (the status got worse or changed), resolved (OK
 	// again), news (something new at the same status), reminder (a
 	// problem that lasts), or test (canary notify test).
-	Kind     string         `json:"kind"`
-	Target   string         `json:"target"`
-	TargetID string         `json:"target_id"`
-	Location string         `json:"location"`
-	Status   verify.Status  `json:"status"`
-	Previous *verify.Status `json:"previous_status,omitempty"`
-	Summary  string         `json:"summary"`
-	At       time.Time      `json:"at"`
-	Events   []Event        `json:"events"`
+	Kind     string          `json:"kind"`
+	Target   string          `json:"target"`
+	TargetID string          `json:"target_id"`
+	Location string          `json:"location"`
+	Status   verdict.Status  `json:"status"`
+	Previous *verdict.Status `json:"previous_status,omitempty"`
+	Summary  string          `json:"summary"`
+	At       time.Time       `json:"at"`
+	Events   []Event         `json:"events"`
 }
 
 // MarshalJSON is the payload of the alert, as sent and as stored in the
@@ -59,9 +59,9 @@ func (m Message) redacted() Message {
 
 // An Event is what happened, as in canary history.
 type Event struct {
-	Type    string        `json:"type"`
-	Status  verify.Status `json:"status"`
-	Message string        `json:"message"`
+	Type    string         `json:"type"`
+	Status  verdict.Status `json:"status"`
+	Message string         `json:"message"`
 }
 
 // Subject is a one-line title for the alert.

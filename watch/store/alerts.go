@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 func queueAlert(ctx context.Context, tx *sql.Tx, targetID string, at time.Time, a *Alert) error {
@@ -34,7 +34,7 @@ type Delivery struct {
 	Channel  string
 	Attempts int
 	At       time.Time // when the alert was raised
-	Status   verify.Status
+	Status   verdict.Status
 	Payload  []byte
 }
 

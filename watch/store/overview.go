@@ -5,16 +5,16 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // An Overview is a target as a dashboard lists it: its reported status,
 // its last check and the canary it serves now.
 type Overview struct {
 	Target
-	Status     verify.Status `json:"status"` // the last reported; UNKNOWN if never checked
-	LastCheck  time.Time     `json:"last_check,omitzero"`
-	LastChange time.Time     `json:"last_change,omitzero"`
+	Status     verdict.Status `json:"status"` // the last reported; UNKNOWN if never checked
+	LastCheck  time.Time      `json:"last_check,omitzero"`
+	LastChange time.Time      `json:"last_change,omitzero"`
 	// Soft says the last check failed but was not reported yet; Summary
 	// is what the last check said.
 	Soft     bool   `json:"soft,omitempty"`
@@ -66,7 +66,7 @@ func (d *DB) Overviews(ctx context.Context, targetID string) ([]Overview, error)
 		if cid.Valid {
 			o.Current = &Canary{ID: cid.Int64, TargetID: o.ID, Fingerprint: fp.String, Digest: digest.String, Kind: kind.String,
 				Serial: serial.Int64, Issued: parseTS(issued), Expires: parseTS(expires), Issuer: issuer.String,
-				Status: verify.Status(cstatus.Int64), Good: good.Bool, Source: source.String, FirstSeen: parseTS(first), LastSeen: parseTS(last)}
+				Status: verdict.Status(cstatus.Int64), Good: good.Bool, Source: source.String, FirstSeen: parseTS(first), LastSeen: parseTS(last)}
 		}
 		out = append(out, o)
 	}

@@ -20,7 +20,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // DB is an open history database.
@@ -269,13 +269,13 @@ type Canary struct {
 	Signers     []string  `json:"signers"`
 	// Status is the verdict when it was first seen; Good says it was
 	// authentic then (OK or WARNING) or was accepted since.
-	Status        verify.Status `json:"status"`
-	Good          bool          `json:"good"`
-	Source        string        `json:"source"`
-	FirstSeen     time.Time     `json:"first_seen"`
-	LastSeen      time.Time     `json:"last_seen"`
-	ExpiringNoted bool          `json:"-"`
-	ExpiredNoted  bool          `json:"-"`
+	Status        verdict.Status `json:"status"`
+	Good          bool           `json:"good"`
+	Source        string         `json:"source"`
+	FirstSeen     time.Time      `json:"first_seen"`
+	LastSeen      time.Time      `json:"last_seen"`
+	ExpiringNoted bool           `json:"-"`
+	ExpiredNoted  bool           `json:"-"`
 }
 
 // A File is a detached signature or a timestamp token published beside a
@@ -375,7 +375,7 @@ func (d *DB) Canaries(ctx context.Context, targetID string) ([]*Canary, error) {
 // State is what the history says about a target before a check.
 type State struct {
 	LastCheck  time.Time
-	LastStatus verify.Status // the last status reported (a soft failure is not)
+	LastStatus verdict.Status // the last status reported (a soft failure is not)
 	LastChange time.Time
 	// LastSeen is the canary served at the last successful check;
 	// Baseline the one the next canary is compared with (the last good
@@ -393,7 +393,7 @@ type State struct {
 	// ETag and LastModified make the next fetch conditional.
 	ETag, LastModified string
 	// Alerted is the status last alerted and when; nil if none.
-	Alerted     *verify.Status
+	Alerted     *verdict.Status
 	AlertedSent time.Time
 }
 
@@ -435,7 +435,7 @@ func (d *DB) State(ctx context.Context, targetID string) (*State, error) {
 	case err != nil:
 		return nil, err
 	default:
-		s := verify.Status(status)
+		s := verdict.Status(status)
 		st.Alerted, st.AlertedSent = &s, parseTS(sent)
 	}
 	return st, nil
@@ -447,7 +447,7 @@ type Event struct {
 	TargetID string          `json:"target_id"`
 	At       time.Time       `json:"at"`
 	Type     string          `json:"type"`
-	Status   verify.Status   `json:"status"`
+	Status   verdict.Status  `json:"status"`
 	Message  string          `json:"message"`
 	CanaryID int64           `json:"canary_id,omitempty"`
 	Details  json.RawMessage `json:"details,omitempty"`
@@ -458,11 +458,11 @@ type Event struct {
 type Record struct {
 	TargetID string
 	At       time.Time
-	Status   verify.Status
+	Status   verdict.Status
 	// Soft marks a failure not reported yet: HardStatus, the status
 	// recorded as the target's, stays the last one reported.
 	Soft       bool
-	HardStatus verify.Status
+	HardStatus verdict.Status
 	Summary    string
 	Detail     []byte // JSON
 	HTTPStatus int
@@ -498,11 +498,11 @@ type Record struct {
 // check and the sending loses nothing: the next run sends it.
 type Alert struct {
 	Kind     string // problem, reminder, resolved, news
-	Status   verify.Status
+	Status   verdict.Status
 	Payload  []byte // JSON
 	Channels []string
 	// Sets the alert state: the status now alerted.
-	Alerted verify.Status
+	Alerted verdict.Status
 }
 
 // Save writes records in one transaction.
@@ -714,11 +714,11 @@ func (d *DB) Events(ctx context.Context, targetID string, limit int) ([]Event, e
 
 // A Check is one recorded check.
 type Check struct {
-	At       time.Time     `json:"at"`
-	Status   verify.Status `json:"status"`
-	Soft     bool          `json:"soft,omitempty"`
-	Summary  string        `json:"summary"`
-	CanaryID int64         `json:"canary_id,omitempty"`
+	At       time.Time      `json:"at"`
+	Status   verdict.Status `json:"status"`
+	Soft     bool           `json:"soft,omitempty"`
+	Summary  string         `json:"summary"`
+	CanaryID int64          `json:"canary_id,omitempty"`
 }
 
 // Checks lists a target's last limit checks, oldest first.
@@ -748,10 +748,10 @@ func (d *DB) Checks(ctx context.Context, targetID string, limit int) ([]Check, e
 // A Summary is a target with its latest state, for listings.
 type Summary struct {
 	Target
-	LastCheck time.Time     `json:"last_check,omitzero"`
-	Status    verify.Status `json:"status"`
-	Canaries  int           `json:"canaries"`
-	Events    int           `json:"events"`
+	LastCheck time.Time      `json:"last_check,omitzero"`
+	Status    verdict.Status `json:"status"`
+	Canaries  int            `json:"canaries"`
+	Events    int            `json:"events"`
 }
 
 // Targets lists every target, active first, then by name.
