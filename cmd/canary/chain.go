@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"path"
@@ -15,6 +14,7 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/trust"
 	"github.com/canarykit/canarykit/verify"
 )
@@ -287,8 +287,7 @@ func fromArchive(source string, in *input, c *canary.Canary, f *verifyFlags, opt
 // fs.ErrNotExist.
 func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
 	if !cand.url {
-		data, err := readFile(cand.loc)
-		return data, err
+		return source.ReadFile(cand.loc)
 	}
 	fetcher, err := f.web.get()
 	if err != nil {
@@ -297,11 +296,10 @@ func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), f.web.limit)
 	defer cancel()
 	res, err := fetcher.Get(ctx, cand.loc, nil)
-	var fe *fetch.Error
 	switch {
 	case err == nil:
 		return res.Body, nil
-	case errors.As(err, &fe) && (fe.Gone() || fe.Status == 403):
+	case source.Absent(err):
 		return nil, fs.ErrNotExist
 	}
 	return nil, err
@@ -332,7 +330,7 @@ func notGenuine(data []byte, cand candidate, f *verifyFlags, opts verify.Options
 // canary, as for SOURCE.
 func archivedSignatures(f *verifyFlags, cand candidate) [][]byte {
 	if !cand.url {
-		sigs, _ := neighbourSignatures(cand.loc)
+		sigs, _ := source.NeighbourSignatures(cand.loc)
 		return sigs
 	}
 	fetcher, err := f.web.get()
@@ -341,12 +339,7 @@ func archivedSignatures(f *verifyFlags, cand candidate) [][]byte {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.web.limit)
 	defer cancel()
-	var sigs [][]byte
-	for _, ext := range []string{".asc", ".sig"} {
-		if body, _ := neighbour(ctx, fetcher, cand.loc, ext); body != nil && verify.NeighbourSignature(body) == nil {
-			sigs = append(sigs, body)
-		}
-	}
+	sigs, _ := source.FetchSignatures(ctx, fetcher, cand.loc)
 	return sigs
 }
 
@@ -355,11 +348,7 @@ func archivedSignatures(f *verifyFlags, cand candidate) [][]byte {
 func readPreviousFlag(ios *streams, f *verifyFlags) ([]byte, error) {
 	switch {
 	case f.previous == "-":
-		data, err := io.ReadAll(io.LimitReader(ios.In, canary.MaxCanaryBytes+1))
-		if err == nil && len(data) > canary.MaxCanaryBytes {
-			err = fmt.Errorf("standard input is larger than %d bytes; a canary is a few KiB", canary.MaxCanaryBytes)
-		}
-		return data, err
+		return source.ReadStdin(ios.In)
 	case isURL(f.previous):
 		fetcher, err := f.web.get()
 		if err != nil {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
@@ -31,9 +29,6 @@ func addFreshnessFlags(fl *pflag.FlagSet, f *freshnessFlags) {
 	fl.BoolVar(&f.online, "online", false, "also ask a block API whether the canary's Bitcoin block is in the main chain")
 	fl.StringVar(&f.blockAPI, "block-api", freshness.DefaultBitcoinURL, "Esplora-style block API for --online")
 }
-
-// maxTokens bounds the timestamp files read beside a canary.
-const maxTokens = 20
 
 // freshnessOptions turns the flags into verify's options; found are the
 // timestamp files found beside SOURCE, used unless --tsr names others.
@@ -68,23 +63,6 @@ func freshnessOptions(f *verifyFlags, found [][]byte) (verify.FreshnessOptions, 
 		o.Client = fetcher.Client()
 	}
 	return o, nil
-}
-
-// neighbourTokens reads the timestamp files canary issue writes beside a
-// canary: FILE.tsr, FILE.2.tsr, FILE.3.tsr, ... up to the first gap.
-func neighbourTokens(file string) ([][]byte, error) {
-	var out [][]byte
-	for i := 0; i < maxTokens; i++ {
-		b, err := canary.ReadFile(canary.TokenName(file, i))
-		if errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %v", canary.TokenName(file, i), err)
-		}
-		out = append(out, b)
-	}
-	return out, nil
 }
 
 // freshnessNotes tells the publisher, on standard error, which optional
