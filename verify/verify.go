@@ -358,15 +358,6 @@ func (r *Result) checkSignatures(packets []byte, doc document, hashHeader []stri
 		}
 		r.add("signer", Critical, "no valid signature by any key you gave: %s", messages(known))
 	}
-	for _, s := range distinctSigners(byStatus[SigGood]) {
-		if s.Signer != "" && s.weakName != "" {
-			h := s.weakName
-			if h == "SHA1" {
-				h = "SHA-1"
-			}
-			r.add("signer", Warning, "the name %s is bound to key %s only by a %s self-signature, which can be forged: rely on the fingerprint, not the name", s.Signer, s.Fingerprint, h)
-		}
-	}
 	if c != nil && len(c.Signers) > 0 {
 		for fp, s := range good {
 			if !contains(c.Signers, fp) {
@@ -671,7 +662,7 @@ func (r *Result) finish() {
 		r.Summary = fmt.Sprintf("authentic canary from %s (serial %d), signed by %s, issued %s, valid until %s",
 			c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), until)
 	case f != nil && f.Expires != nil:
-		r.Summary = fmt.Sprintf("authentic free-text canary signed by %s, issued %s, judged by its dates: fresh until %s",
+		r.Summary = fmt.Sprintf("authentic free-text canary signed by %s, issued %s, judged by age: fresh until %s",
 			strings.Join(who, ", "), stamp(f.Issued), stamp(*f.Expires))
 	default:
 		r.Summary = "all checks passed"
