@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -245,21 +244,4 @@ func (r *Result) forJSON() *resultJSON {
 		out.Canary = &c
 	}
 	return out
-}
-
-// isASCIIBytes reports whether b is all ASCII, eight bytes at a time: it
-// runs over every verdict written.
-func isASCIIBytes(b []byte) bool {
-	for len(b) >= 8 {
-		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

@@ -114,15 +114,3 @@ func TestWriteJSONEscapesInvisibleCharacters(t *testing.T) {
 }
 
 func canaryStatement(id, text string) canary.Statement { return canary.Statement{ID: id, Text: text} }
-
-func TestIsASCIIBytes(t *testing.T) {
-	for _, s := range []string{"", "a", "abcdefgh", "abcdefghi", "abcdefg\x80", "\x80bcdefghijklmnop", "abcdefghijklmno\xff", "é"} {
-		want := true
-		for i := 0; i < len(s); i++ {
-			want = want && s[i] < 0x80
-		}
-		if got := isASCIIBytes([]byte(s)); got != want {
-			t.Errorf("isASCIIBytes(%q) = %v", s, got)
-		}
-	}
-}

@@ -50,3 +50,15 @@ func TestStatusAndCheck(t *testing.T) {
 		t.Errorf("Note reads back as %+v, %v", c, err)
 	}
 }
+
+func TestIsASCIIBytes(t *testing.T) {
+	for _, s := range []string{"", "a", "abcdefgh", "abcdefghi", "abcdefg\x80", "\x80bcdefghijklmnop", "abcdefghijklmno\xff", "é"} {
+		want := true
+		for i := 0; i < len(s); i++ {
+			want = want && s[i] < 0x80
+		}
+		if got := isASCIIBytes([]byte(s)); got != want {
+			t.Errorf("isASCIIBytes(%q) = %v", s, got)
+		}
+	}
+}
