@@ -25,6 +25,9 @@ const (
 	Canary
 	// Watch is a watchdog's watch list: targets, defaults, alerts (docs/WATCH.md).
 	Watch
+	// WatchTargets is a file a watch list includes: targets, defaults,
+	// include and targets_file, no alerts (docs/WATCH.md).
+	WatchTargets
 )
 
 var (
@@ -34,6 +37,8 @@ var (
 	canaryJSON []byte
 	//go:embed watch.schema.json
 	watchJSON []byte
+	//go:embed watch-targets.schema.json
+	watchTargetsJSON []byte
 )
 
 // compiled is one schema, compiled on first use so that commands which never
@@ -45,9 +50,9 @@ type compiled struct {
 	err  error
 }
 
-var compiledSchemas [3]compiled
+var compiledSchemas [4]compiled
 
-func (k Kind) valid() bool { return k == Definition || k == Canary || k == Watch }
+func (k Kind) valid() bool { return k >= Definition && k <= WatchTargets }
 
 func (k Kind) raw() []byte {
 	if k == Canary {
@@ -55,6 +60,9 @@ func (k Kind) raw() []byte {
 	}
 	if k == Watch {
 		return watchJSON
+	}
+	if k == WatchTargets {
+		return watchTargetsJSON
 	}
 	return definitionJSON
 }
@@ -65,6 +73,9 @@ func (k Kind) noun() string {
 	}
 	if k == Watch {
 		return "watch list"
+	}
+	if k == WatchTargets {
+		return "included watch list"
 	}
 	return "definition"
 }
@@ -125,6 +136,29 @@ func ValidateYAML(k Kind, filename string, data []byte) error {
 		c.check(v, sp, r)
 	}
 	return r.err()
+}
+
+// DecodeYAML is ValidateYAML that also returns the document it checked,
+// as the JSON values the validator saw (map[string]any, []any, string,
+// json.Number, bool, nil), so that a caller can read it without parsing
+// the YAML again. The value is nil when there is an error.
+func DecodeYAML(k Kind, filename string, data []byte) (any, error) {
+	c, err := k.compile()
+	if err != nil {
+		return nil, err
+	}
+	if filename == "" {
+		filename = "<input>"
+	}
+	r := &report{file: filename}
+	v, sp, ok := decodeYAML(k, data, r)
+	if ok {
+		c.check(v, sp, r)
+	}
+	if err := r.err(); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // ValidateJSON checks an already-decoded JSON value (from encoding/json into

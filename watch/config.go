@@ -2,15 +2,19 @@ package watch
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
@@ -21,8 +25,9 @@ import (
 // Config is a watch list, loaded and checked: every duration parsed, every
 // path made absolute, every default applied.
 type Config struct {
-	Targets []Target
-	Alerts  Alerts
+	Targets   []Target
+	Alerts    Alerts
+	Retention Retention
 	// Dir is the directory of the watch list; relative paths in it are
 	// relative to Dir.
 	Dir string
@@ -55,6 +60,13 @@ func (t *Target) Location() string {
 		return t.URL
 	}
 	return t.File
+}
+
+// Retention says how much history is kept (docs/WATCH.md, Retention).
+type Retention struct {
+	// Checks: repeated identical checks older than this are thinned to
+	// one a day; 0 keeps every check.
+	Checks time.Duration
 }
 
 // Alerts say where alerts go.
@@ -110,77 +122,93 @@ const (
 // package's limit for one YAML document only in spirit: both are 1 MiB.
 const maxConfigBytes = 1 << 20
 
+// A watch list and the files it includes (include, targets_file) are at
+// most 1 + maxIncludeFiles files and maxTargets targets.
+const (
+	maxIncludeFiles = 1000
+	maxTargets      = 1_000_000
+)
+
 // options are the fields a target shares with defaults, as written.
 type options struct {
-	Keys             []string `yaml:"keys"`
-	VKS              string   `yaml:"vks"`
-	Threshold        int      `yaml:"threshold"`
-	MaxAge           string   `yaml:"max_age"`
-	Cadence          string   `yaml:"cadence"`
-	Grace            string   `yaml:"grace"`
-	WarnBefore       string   `yaml:"warn_before"`
-	Proxy            string   `yaml:"proxy"`
-	Timeout          string   `yaml:"timeout"`
-	MaxBytes         string   `yaml:"max_bytes"`
-	UnreachableAfter int      `yaml:"unreachable_after"`
-	UnreachableFor   string   `yaml:"unreachable_for"`
+	Keys             []string `yaml:"keys" json:"keys"`
+	VKS              string   `yaml:"vks" json:"vks"`
+	Threshold        int      `yaml:"threshold" json:"threshold"`
+	MaxAge           string   `yaml:"max_age" json:"max_age"`
+	Cadence          string   `yaml:"cadence" json:"cadence"`
+	Grace            string   `yaml:"grace" json:"grace"`
+	WarnBefore       string   `yaml:"warn_before" json:"warn_before"`
+	Proxy            string   `yaml:"proxy" json:"proxy"`
+	Timeout          string   `yaml:"timeout" json:"timeout"`
+	MaxBytes         string   `yaml:"max_bytes" json:"max_bytes"`
+	UnreachableAfter int      `yaml:"unreachable_after" json:"unreachable_after"`
+	UnreachableFor   string   `yaml:"unreachable_for" json:"unreachable_for"`
 }
 
 // rawTarget is options plus where the canary is; goccy/go-yaml cannot
 // fill an embedded unexported struct, so the fields are repeated.
 type rawTarget struct {
-	Name             string   `yaml:"name"`
-	URL              string   `yaml:"url"`
-	File             string   `yaml:"file"`
-	Sigs             []string `yaml:"sigs"`
-	Keys             []string `yaml:"keys"`
-	VKS              string   `yaml:"vks"`
-	Threshold        int      `yaml:"threshold"`
-	MaxAge           string   `yaml:"max_age"`
-	Cadence          string   `yaml:"cadence"`
-	Grace            string   `yaml:"grace"`
-	WarnBefore       string   `yaml:"warn_before"`
-	Proxy            string   `yaml:"proxy"`
-	Timeout          string   `yaml:"timeout"`
-	MaxBytes         string   `yaml:"max_bytes"`
-	UnreachableAfter int      `yaml:"unreachable_after"`
-	UnreachableFor   string   `yaml:"unreachable_for"`
+	Name             string   `yaml:"name" json:"name"`
+	URL              string   `yaml:"url" json:"url"`
+	File             string   `yaml:"file" json:"file"`
+	Sigs             []string `yaml:"sigs" json:"sigs"`
+	Keys             []string `yaml:"keys" json:"keys"`
+	VKS              string   `yaml:"vks" json:"vks"`
+	Threshold        int      `yaml:"threshold" json:"threshold"`
+	MaxAge           string   `yaml:"max_age" json:"max_age"`
+	Cadence          string   `yaml:"cadence" json:"cadence"`
+	Grace            string   `yaml:"grace" json:"grace"`
+	WarnBefore       string   `yaml:"warn_before" json:"warn_before"`
+	Proxy            string   `yaml:"proxy" json:"proxy"`
+	Timeout          string   `yaml:"timeout" json:"timeout"`
+	MaxBytes         string   `yaml:"max_bytes" json:"max_bytes"`
+	UnreachableAfter int      `yaml:"unreachable_after" json:"unreachable_after"`
+	UnreachableFor   string   `yaml:"unreachable_for" json:"unreachable_for"`
 }
 
 func (t rawTarget) options() options {
 	return options{t.Keys, t.VKS, t.Threshold, t.MaxAge, t.Cadence, t.Grace, t.WarnBefore, t.Proxy, t.Timeout, t.MaxBytes, t.UnreachableAfter, t.UnreachableFor}
 }
 
+// rawFile is a watch list, or an included file (which the schema limits
+// to defaults, include, targets_file and targets).
 type rawFile struct {
-	Defaults options     `yaml:"defaults"`
-	Alerts   rawAlerts   `yaml:"alerts"`
-	Targets  []rawTarget `yaml:"targets"`
+	Defaults    options      `yaml:"defaults" json:"defaults"`
+	Alerts      rawAlerts    `yaml:"alerts" json:"alerts"`
+	Retention   rawRetention `yaml:"retention" json:"retention"`
+	Include     []string     `yaml:"include" json:"include"`
+	TargetsFile string       `yaml:"targets_file" json:"targets_file"`
+	Targets     []rawTarget  `yaml:"targets" json:"targets"`
+}
+
+type rawRetention struct {
+	Checks string `yaml:"checks" json:"checks"`
 }
 
 type rawAlerts struct {
-	Reminder string `yaml:"reminder"`
+	Reminder string `yaml:"reminder" json:"reminder"`
 	Webhooks []struct {
-		Name      string `yaml:"name"`
-		URL       string `yaml:"url"`
-		SecretEnv string `yaml:"secret_env"`
-		Timeout   string `yaml:"timeout"`
-	} `yaml:"webhooks"`
+		Name      string `yaml:"name" json:"name"`
+		URL       string `yaml:"url" json:"url"`
+		SecretEnv string `yaml:"secret_env" json:"secret_env"`
+		Timeout   string `yaml:"timeout" json:"timeout"`
+	} `yaml:"webhooks" json:"webhooks"`
 	Email []struct {
-		Name        string   `yaml:"name"`
-		Server      string   `yaml:"server"`
-		TLS         string   `yaml:"tls"`
-		CAFile      string   `yaml:"ca_file"`
-		Username    string   `yaml:"username"`
-		PasswordEnv string   `yaml:"password_env"`
-		From        string   `yaml:"from"`
-		To          []string `yaml:"to"`
-		Timeout     string   `yaml:"timeout"`
-	} `yaml:"email"`
+		Name        string   `yaml:"name" json:"name"`
+		Server      string   `yaml:"server" json:"server"`
+		TLS         string   `yaml:"tls" json:"tls"`
+		CAFile      string   `yaml:"ca_file" json:"ca_file"`
+		Username    string   `yaml:"username" json:"username"`
+		PasswordEnv string   `yaml:"password_env" json:"password_env"`
+		From        string   `yaml:"from" json:"from"`
+		To          []string `yaml:"to" json:"to"`
+		Timeout     string   `yaml:"timeout" json:"timeout"`
+	} `yaml:"email" json:"email"`
 	Commands []struct {
-		Name    string   `yaml:"name"`
-		Run     []string `yaml:"run"`
-		Timeout string   `yaml:"timeout"`
-	} `yaml:"commands"`
+		Name    string   `yaml:"name" json:"name"`
+		Run     []string `yaml:"run" json:"run"`
+		Timeout string   `yaml:"timeout" json:"timeout"`
+	} `yaml:"commands" json:"commands"`
 }
 
 // LoadConfig reads and checks the watch list at path.
@@ -198,7 +226,7 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseConfig(path, filepath.Dir(abs), data)
+	return parseConfig(path, abs, data)
 }
 
 func readAtMost(f *os.File, n int64) ([]byte, error) {
@@ -207,9 +235,21 @@ func readAtMost(f *os.File, n int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > n {
-		return nil, fmt.Errorf("the file is larger than %d bytes; a watch list is a short text file", n)
+		if n == maxConfigBytes {
+			return nil, fmt.Errorf("the file is larger than %d bytes; a watch list is a short text file (split a long one with include, or use a targets_file)", n)
+		}
+		return nil, fmt.Errorf("the file is larger than %d bytes", n)
 	}
 	return data, nil
+}
+
+func readBounded(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAtMost(f, n)
 }
 
 // ParseConfig checks data, a watch list named filename, against the
@@ -217,26 +257,156 @@ func readAtMost(f *os.File, n int64) ([]byte, error) {
 // problem the schema finds is reported with its line; the checks the
 // schema cannot express name the target.
 func ParseConfig(filename, dir string, data []byte) (*Config, error) {
+	return parseConfig(filename, filepath.Join(dir, filepath.Base(filename)), data)
+}
+
+// parseConfig reads the watch list at absPath (named filename in
+// messages), whose content is data, and the files it includes.
+func parseConfig(filename, absPath string, data []byte) (*Config, error) {
 	if onlyComments(data) {
 		return nil, fmt.Errorf("%s: the watch list is empty; see docs/WATCH.md for an example", filename)
 	}
-	if err := schema.ValidateYAML(schema.Watch, filename, data); err != nil {
+	var raw rawFile
+	if err := decode(schema.Watch, filename, data, &raw); err != nil {
 		return nil, err
 	}
-	var raw rawFile
-	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		return nil, fmt.Errorf("%s: %s", filename, yaml.FormatError(err, false, true))
-	}
+	dir := filepath.Dir(absPath)
 	c := &Config{Dir: dir}
 	p := &problems{file: filename}
+	l := &loader{names: map[string]place{}, mainAbs: absPath, mainData: data, loaded: map[string]string{}}
+	l.loaded[realPath(absPath)] = filename
 	def := p.options(raw.Defaults, "defaults", dir)
-	seen := map[string]int{}
+	c.Alerts = p.alerts(raw.Alerts, dir)
+	c.Retention = p.retention(raw.Retention)
+	l.stack = []string{realPath(absPath)}
+	l.body(p, &raw, filename, absPath, data, def)
+	if errs := append(p.list, l.errs...); len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "\n"))
+	}
+	if len(l.targets) == 0 {
+		return nil, fmt.Errorf("%s: no targets: give targets, include or targets_file", filename)
+	}
+	c.Targets = l.targets
+	return c, nil
+}
+
+// decode checks data against the schema of kind k and reads it into raw.
+// The schema has checked every key and type, so the document it returns
+// is read as JSON, which is much faster than decoding the YAML again (a
+// list of a thousand targets, a hundred times over); should that ever
+// fail, the YAML decoder's strict reading says why.
+func decode(k schema.Kind, filename string, data []byte, raw *rawFile) error {
+	v, err := schema.DecodeYAML(k, filename, data)
+	if err != nil {
+		return err
+	}
+	if b, err := json.Marshal(v); err == nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.DisallowUnknownFields()
+		if d.Decode(raw) == nil {
+			return nil
+		}
+	}
+	*raw = rawFile{}
+	if err := yaml.UnmarshalWithOptions(data, raw, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		return fmt.Errorf("%s: %s", filename, yaml.FormatError(err, false, true))
+	}
+	return nil
+}
+
+// loader reads a watch list and the files it includes.
+type loader struct {
+	targets []Target
+	names   map[string]place // where each name was given first
+	errs    []string
+	files   int               // included and bulk files read
+	stack   []string          // the real paths being read, outermost first
+	loaded  map[string]string // real path -> name in messages
+	full    bool              // too many files or targets: stop
+	// The watch list itself, which may not be on disk (ParseConfig).
+	mainAbs  string
+	mainData []byte
+}
+
+// place is where a target was given: targets[index] of a YAML file, or a
+// line of a targets_file.
+type place struct {
+	file, abs   string
+	index, line int // line: a targets_file
+}
+
+func (l *loader) where(pl place) string {
+	if pl.line > 0 {
+		return fmt.Sprintf("%s:%d:1", pl.file, pl.line)
+	}
+	data := l.mainData
+	if pl.abs != l.mainAbs {
+		data, _ = readBounded(pl.abs, maxConfigBytes)
+	}
+	if line, col := yamlPos(data, pl.index); line > 0 {
+		return fmt.Sprintf("%s:%d:%d (targets[%d])", pl.file, line, col, pl.index)
+	}
+	return fmt.Sprintf("%s (targets[%d])", pl.file, pl.index)
+}
+
+// yamlPos is the line and column of targets[i] in a YAML document.
+func yamlPos(data []byte, i int) (int, int) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return 0, 0
+	}
+	path, err := yaml.PathString(fmt.Sprintf("$.targets[%d]", i))
+	if err != nil {
+		return 0, 0
+	}
+	n, err := path.FilterFile(f)
+	if err != nil || n == nil {
+		return 0, 0
+	}
+	tok := n.GetToken()
+	switch m := n.(type) {
+	case *ast.MappingValueNode:
+		tok = m.Key.GetToken()
+	case *ast.MappingNode:
+		if !m.IsFlowStyle && len(m.Values) > 0 {
+			tok = m.Values[0].Key.GetToken()
+		}
+	}
+	if tok == nil || tok.Position == nil {
+		return 0, 0
+	}
+	return tok.Position.Line, tok.Position.Column
+}
+
+func (l *loader) room() bool {
+	if l.full {
+		return false
+	}
+	if len(l.targets) > maxTargets {
+		l.errs = append(l.errs, fmt.Sprintf("%s: more than %d targets in all; split the watch list into several", l.loaded[l.stack[0]], maxTargets))
+		l.full = true
+	}
+	return !l.full
+}
+
+// body reads the targets of one file, then its targets_file, then the
+// files it includes, all with the defaults def.
+func (l *loader) body(p *problems, raw *rawFile, filename, absPath string, data []byte, def parsed) {
+	dir := filepath.Dir(absPath)
 	for i, rt := range raw.Targets {
 		where := fmt.Sprintf("targets[%d] (%s)", i, rt.Name)
-		if j, dup := seen[rt.Name]; dup {
-			p.add("%s: the name %q is also used by targets[%d]; every target needs its own name", where, rt.Name, j)
+		pl := place{file: filename, abs: absPath, index: i}
+		if prev, dup := l.names[rt.Name]; dup && prev.abs == absPath && prev.line == 0 {
+			p.add("%s: the name %q is also used by targets[%d]; every target needs its own name", where, rt.Name, prev.index)
+		} else if dup {
+			if line, col := yamlPos(data, i); line > 0 {
+				p.addAt(line, col, "%s: the name %q is also used at %s; every target needs its own name", where, rt.Name, l.where(prev))
+			} else {
+				p.add("%s: the name %q is also used at %s; every target needs its own name", where, rt.Name, l.where(prev))
+			}
+		} else {
+			l.names[rt.Name] = pl
 		}
-		seen[rt.Name] = i
 		t := Target{Name: rt.Name, URL: rt.URL}
 		if rt.File != "" {
 			t.File = abs(dir, rt.File)
@@ -253,13 +423,155 @@ func ParseConfig(filename, dir string, data []byte) (*Config, error) {
 		o := p.options(rt.options(), where, dir)
 		o.merge(def)
 		o.apply(&t, where, p)
-		c.Targets = append(c.Targets, t)
+		l.targets = append(l.targets, t)
 	}
-	c.Alerts = p.alerts(raw.Alerts, dir)
-	if err := p.err(); err != nil {
-		return nil, err
+	if raw.TargetsFile != "" && l.room() {
+		l.bulk(p, filename, dir, raw.TargetsFile, def)
 	}
-	return c, nil
+	for i, pat := range raw.Include {
+		if !l.room() {
+			return
+		}
+		full := abs(dir, pat)
+		matches := []string{full}
+		if strings.ContainsAny(pat, "*?[\\") {
+			var err error
+			if matches, err = filepath.Glob(full); err != nil {
+				p.add("include[%d]: %q: %v", i, pat, err)
+				continue
+			}
+			if len(matches) == 0 {
+				p.add("include[%d]: %q matches no file", i, pat)
+				continue
+			}
+		}
+		for _, m := range matches {
+			if !l.room() {
+				return
+			}
+			l.include(p, fmt.Sprintf("include[%d]", i), display(filename, dir, m), m, def)
+		}
+	}
+}
+
+// display names an included file in messages: relative to the watch list
+// when the including file's name was.
+func display(including, dir, path string) string {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || filepath.IsAbs(including) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(including), rel)
+}
+
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+// count counts one more file, and says whether there is room for it.
+func (l *loader) count() bool {
+	l.files++
+	if l.files > maxIncludeFiles {
+		l.errs = append(l.errs, fmt.Sprintf("%s: the watch list includes more than %d files (include and targets_file); use fewer, larger files",
+			l.loaded[l.stack[0]], maxIncludeFiles))
+		l.full = true
+		return false
+	}
+	return true
+}
+
+func (l *loader) include(p *problems, field, name, absPath string, def parsed) {
+	real := realPath(absPath)
+	if i := slices.Index(l.stack, real); i >= 0 {
+		var chain []string
+		for _, s := range l.stack[i:] {
+			chain = append(chain, l.loaded[s])
+		}
+		p.add("%s: include cycle: %s -> %s; a file cannot include itself, directly or through others", field, strings.Join(chain, " -> "), name)
+		return
+	}
+	if by, ok := l.loaded[real]; ok {
+		p.add("%s: %s is included twice (also as %s); include each file once", field, name, by)
+		return
+	}
+	if !l.count() {
+		return
+	}
+	l.loaded[real] = name
+	data, err := readBounded(absPath, maxConfigBytes)
+	if err != nil {
+		p.add("%s: cannot read %s: %v", field, name, err)
+		return
+	}
+	if onlyComments(data) {
+		p.add("%s: %s is empty; an included file has targets (and maybe defaults, include, targets_file)", field, name)
+		return
+	}
+	var raw rawFile
+	if err := decode(schema.WatchTargets, name, data, &raw); err != nil {
+		l.errs = append(l.errs, err.Error())
+		return
+	}
+	q := &problems{file: name}
+	fdef := q.options(raw.Defaults, "defaults", filepath.Dir(absPath))
+	fdef.merge(def)
+	l.stack = append(l.stack, real)
+	l.body(q, &raw, name, absPath, data, fdef)
+	l.stack = l.stack[:len(l.stack)-1]
+	l.errs = append(l.errs, q.list...)
+}
+
+// bulk reads a targets_file named by filename (in dir).
+func (l *loader) bulk(p *problems, filename, dir, file string, def parsed) {
+	full := abs(dir, file)
+	name := display(filename, dir, full)
+	if !l.count() {
+		return
+	}
+	data, err := readBounded(full, maxBulkBytes)
+	if err != nil {
+		p.add("targets_file: cannot read %s: %v", name, err)
+		return
+	}
+	bts, err := parseBulk(name, data)
+	data = nil
+	if err != nil {
+		l.errs = append(l.errs, err.Error())
+		return
+	}
+	bdir := filepath.Dir(full)
+	q := &problems{file: name}
+	l.targets = slices.Grow(l.targets, len(bts))
+	for _, b := range bts {
+		if prev, dup := l.names[b.Name]; dup {
+			q.addAt(b.line, 1, "the name %q is also used at %s; every target needs its own name", b.Name, l.where(prev))
+			continue
+		}
+		l.names[b.Name] = place{file: name, abs: full, line: b.line}
+		t := Target{Name: b.Name, URL: b.URL}
+		if b.File != "" {
+			t.File = abs(bdir, b.File)
+		}
+		var o parsed
+		for _, k := range b.Keys {
+			o.keys = append(o.keys, keySpec(bdir, k))
+		}
+		o.merge(def)
+		if len(o.keys) == 0 {
+			q.addAt(b.line, 1, "%s: no keys: give the publisher's keys in the keys column (or under defaults)", b.Name)
+			continue
+		}
+		o.apply(&t, b.Name, q)
+		l.targets = append(l.targets, t)
+		if len(q.list) > 100 {
+			q.list = append(q.list, name+": more problems not shown")
+			break
+		}
+	}
+	l.errs = append(l.errs, q.list...)
 }
 
 // onlyComments is true for a file with nothing but blanks and comments,
@@ -359,6 +671,18 @@ type problems struct {
 
 func (p *problems) add(format string, a ...any) {
 	p.list = append(p.list, fmt.Sprintf("%s: ", p.file)+fmt.Sprintf(format, a...))
+}
+
+func (p *problems) addAt(line, col int, format string, a ...any) {
+	p.list = append(p.list, fmt.Sprintf("%s:%d:%d: ", p.file, line, col)+fmt.Sprintf(format, a...))
+}
+
+func (p *problems) retention(r rawRetention) Retention {
+	d := p.duration("retention", "checks", r.Checks)
+	if d != 0 && d < 24*time.Hour {
+		p.add("retention: checks %q is less than a day; repeated checks are thinned to one a day, so give e.g. 90d", r.Checks)
+	}
+	return Retention{Checks: d}
 }
 
 func (p *problems) err() error {

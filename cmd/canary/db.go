@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -110,6 +116,85 @@ database (and remove its -wal and -shm files).`,
 			return nil
 		},
 	}
-	cmd.AddCommand(check, backup)
+	cmd.AddCommand(check, backup, newDBPruneCmd(ios, &dbFlag))
 	return cmd
+}
+
+// newDBPruneCmd is canary db prune: the watch list's retention, applied
+// now (canary watch applies it after each run).
+func newDBPruneCmd(ios *streams, dbFlag *string) *cobra.Command {
+	var config, checks string
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Thin repeated identical checks in the history database",
+		Long: `Thin the history as the watch list's retention says (or --checks): checks
+older than that are thinned to one per target, day (UTC), status, summary
+and canary: a target that was OK all day keeps one check for the day.
+Every distinct canary, its signatures and timestamps, every event and
+every alert are kept for ever; so are all recent checks.
+
+It works in transactions of at most --batch removed checks, beside a
+running canary watch. Killed, it leaves a sound database (canary db
+check), and running it again goes on where it stopped. SQLite reuses the
+freed space; canary db backup writes a compacted copy.`,
+		Example: "  canary db prune --config watch.yaml\n  canary db prune --checks 90d",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var r store.Retention
+			switch {
+			case checks != "":
+				d, err := canary.ParseDuration(checks)
+				if err != nil || d < 24*time.Hour {
+					return fmt.Errorf("--checks %q: give a duration of a day or more, like 90d", checks)
+				}
+				r.Checks = d
+			case config != "":
+				cfg, err := watch.LoadConfig(config)
+				if err != nil {
+					return err
+				}
+				if cfg.Retention.Checks == 0 {
+					verdict.Fprintf(ios.Out, "%s has no retention: every check is kept; nothing to do\n", config)
+					return nil
+				}
+				r.Checks = cfg.Retention.Checks
+			default:
+				return errors.New("give --config WATCHLIST (its retention: setting) or --checks, e.g. --checks 90d")
+			}
+			r.Batch = batch
+			path, err := watchDBPath(ios, *dbFlag)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			// Takes the watchdog's lock when free; see store.OpenToAmend.
+			db, lock, err := store.OpenToAmend(ctx, path)
+			if err != nil {
+				return err
+			}
+			defer lock.Release() // after db.Close: defers run last first
+			defer db.Close()
+			st, err := db.Prune(ctx, r, ios.Now())
+			verdict.Fprintf(ios.Out, "pruned %s: removed %d repeated checks older than %s of %d targets in %d transactions; every canary and event is kept\n",
+				db.Path, st.Removed, canary.FormatDuration(r.Checks), st.Targets, st.Batches)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&config, "config", "c", "", "the watch list whose retention: to apply")
+	cmd.Flags().StringVar(&checks, "checks", "", "thin repeated checks older than this, e.g. 90d (instead of the watch list's retention)")
+	cmd.Flags().IntVar(&batch, "batch", store.DefaultPruneBatch, "the most checks one transaction removes")
+	return cmd
+}
+
+// applyRetention is canary watch's retention, after a run: problems are
+// reported, not fatal (the run itself is recorded).
+func applyRetention(ctx context.Context, ios *streams, db *store.DB, cfg *watch.Config, now time.Time) {
+	if cfg.Retention.Checks == 0 || ctx.Err() != nil {
+		return
+	}
+	if _, err := db.Prune(ctx, store.Retention{Checks: cfg.Retention.Checks}, now); err != nil && ctx.Err() == nil {
+		verdict.Fprintf(ios.Err, "canary: retention: %v\n", err)
+	}
 }

@@ -243,6 +243,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		fmt.Fprintf(ios.Err, "canary: %v\n", err)
 		return exitError{exitWatchdog}
 	}
+	applyRetention(ctx, ios, db, cfg, now()) // db.go
 	rep := redactReport(round.Report)
 	if f.format == "json" {
 		err = watch.WriteJSON(verdict.JSONWriter(ios.Out), rep)
