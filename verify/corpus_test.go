@@ -297,8 +297,14 @@ func corpusCases() []corpusCase {
 	stale := corpusCheck{"expiry", Critical, "more than the --max-age"}
 	noExpiry := corpusCheck{"expiry", Warning, "states no expiry"}
 	differs := corpusCheck{"signature", Warning, "differs from what that signer signed"}
-	// noAge judges without --max-age: only the signatures (and the
-	// missing expiry, a warning) make the verdict.
+	// window is the publication window a Qubes-style canary states
+	// ("in the first two weeks of April 2019"): it binds with or without
+	// --max-age, and today every one of them has long passed.
+	window := func(s Status, w string) corpusCheck {
+		return corpusCheck{"expiry", s, "the text says the next canary comes in the first " + w}
+	}
+	// noAge judges without --max-age: the signatures and the dates the
+	// text states make the verdict.
 	noAge := func(c corpusCase, summary ...string) corpusCase {
 		c.maxAge = 0
 		c.summary = strings.Join(summary, "")
@@ -318,19 +324,19 @@ func corpusCases() []corpusCase {
 			corpusCheck{"threshold", Critical, "only 0 of the 1"}),
 		// Joanna's key has only a SHA-1 self-signature; marmarek's current
 		// key only one of 2021-11-29, after this canary.
-		qubesCase("qubes-018 today", "018-2019", qubesKeys, "", 1, Critical, q018, stale,
+		qubesCase("qubes-018 today", "018-2019", qubesKeys, "", 1, Critical, q018, window(Critical, "two weeks of April 2019"),
 			corpusCheck{"key", Warning, "carries no self-signature as old as this signature"},
 			corpusCheck{"hash", Warning, "only by a SHA1 self-signature"}),
 		qubesCase("qubes-018 at its time, current keys", "018-2019", qubesKeys, "2019-01-10", 1, Warning, q018,
-			corpusCheck{"expiry", OK, "within the --max-age of 120d"}),
+			window(OK, "two weeks of April 2019")),
 		// With both versions of marmarek's key, his 2015 SHA-1
 		// self-signature is vouched for by the strong one of 2021-11-29,
 		// once that exists: judged today (without --max-age, so that
 		// only the signatures and the missing expiry are judged), it
 		// counts...
-		noAge(qubesCase("qubes-018 today, both marmarek versions, 2 of 3", "018-2019", qubesBothKeys, "", 2, Warning, q018both,
+		noAge(qubesCase("qubes-018 today, both marmarek versions, 2 of 3", "018-2019", qubesBothKeys, "", 2, Critical, q018both,
 			corpusCheck{"threshold", OK, "2 signer(s) signed, 2 required"},
-			corpusCheck{"hash", Warning, "Joanna Rutkowska"}, noExpiry)),
+			corpusCheck{"hash", Warning, "Joanna Rutkowska"}, window(Critical, "two weeks of April 2019"))),
 		// ...but judged in 2019, nothing vouches for the SHA-1 one yet.
 		qubesCase("qubes-018 at its time, both marmarek versions, 2 of 3", "018-2019", qubesBothKeys, "2019-01-10", 2, Critical,
 			map[string]string{fpJoanna: weak, fpMarmarek: weak, fpSimon: good},
@@ -340,15 +346,15 @@ func corpusCases() []corpusCase {
 			corpusCheck{"threshold", Critical, "only 1 of the 2"}),
 		// The real BADSIG: the text was changed after Joanna signed it.
 		qubesCase("qubes-026 BADSIG today", "026-2021", qubesKeys, "", 1, Critical,
-			map[string]string{fpJoanna: bad, fpMarmarek: notYet, fpSimon: good}, differs, stale,
+			map[string]string{fpJoanna: bad, fpMarmarek: notYet, fpSimon: good}, differs, window(Critical, "two weeks of June 2021"),
 			corpusCheck{"issued", Warning, "says it was issued on March 7, 2021, but it was signed on 2021-06-13"}),
-		// Never hidden, even when enough others signed: the verdict's
-		// first line names it.
-		noAge(qubesCase("qubes-026 BADSIG beside 2 good of 2 required", "026-2021", qubesBothKeys, "", 2, Warning,
+		// Never hidden, even when enough others signed: a warning (the
+		// verdict is the lapsed window of June 2021).
+		noAge(qubesCase("qubes-026 BADSIG beside 2 good of 2 required", "026-2021", qubesBothKeys, "", 2, Critical,
 			map[string]string{fpJoanna: bad, fpMarmarek: good, fpSimon: good},
 			corpusCheck{"signature", Warning, "Joanna Rutkowska (Qubes Security Pack Signing Key) <joanna@invisiblethingslab.com> (BB67A93CA089499C47B69E3C4E6829BC92C7B3DC) does not match the text: this file differs from what that signer signed"},
 			corpusCheck{"threshold", OK, "2 signer(s) signed, 2 required"},
-			corpusCheck{"issued", Warning, "signed on 2021-06-12"}), "Joanna Rutkowska"),
+			corpusCheck{"issued", Warning, "signed on 2021-06-12"}, window(Critical, "two weeks of June 2021"))),
 		qubesCase("qubes-026 BADSIG, 3 required", "026-2021", qubesBothKeys, "", 3, Critical,
 			map[string]string{fpJoanna: bad, fpMarmarek: good, fpSimon: good},
 			corpusCheck{"signature", Critical, "differs from what that signer signed"},
@@ -356,10 +362,10 @@ func corpusCases() []corpusCase {
 		qubesCase("qubes-028 at its time", "028-2021", qubesBothKeys, "2021-09-01", 1, Warning,
 			map[string]string{fpJoanna: weak, fpMarmarek: weak, fpSimon: good},
 			corpusCheck{"issued", OK, "issued August 31, 2021 (the issue date the text states)"}),
-		noAge(qubesCase("qubes-028 today, both marmarek versions, 2 of 3", "028-2021", qubesBothKeys, "", 2, Warning, q018both, noExpiry)),
-		qubesCase("qubes-028 today", "028-2021", qubesKeys, "", 1, Critical, q018, stale),
+		noAge(qubesCase("qubes-028 today, both marmarek versions, 2 of 3", "028-2021", qubesBothKeys, "", 2, Critical, q018both, window(Critical, "fourteen days of December 2021"))),
+		qubesCase("qubes-028 today", "028-2021", qubesKeys, "", 1, Critical, q018, window(Critical, "fourteen days of December 2021")),
 		qubesCase("qubes-047 today, 2 of 2", "047-2026", qubesKeys, "", 2, Critical,
-			map[string]string{fpMarmarek: good, fpSimon: good}, stale,
+			map[string]string{fpMarmarek: good, fpSimon: good}, window(Critical, "fourteen days of September 2026"),
 			corpusCheck{"key", OK, "not expired and not revoked when they signed"}),
 		qubesCase("qubes-047 at its time, 2 of 2", "047-2026", qubesKeys, "2026-06-10", 2, OK,
 			map[string]string{fpMarmarek: good, fpSimon: good}),
@@ -377,9 +383,9 @@ func corpusCases() []corpusCase {
 			checks: []corpusCheck{{"signature", OK, "every signature by a key you gave matches the text"},
 				{"issued", Warning, "says it was issued on March 7, 2021, but it was signed on 2021-03-10 19:50"}}},
 		corpusCase{name: "qubes-026 original text today, both marmarek versions", file: orig, sigs: origSigs, keys: qubesBothKeys,
-			status:     Warning,
+			status:     Critical,
 			signatures: map[string]string{fpJoanna: weak, fpMarmarek: good, fpSimon: good},
-			checks:     []corpusCheck{{"issued", Warning, "signed on 2021-03-10 05:16"}}},
+			checks:     []corpusCheck{{"issued", Warning, "signed on 2021-03-10 05:16"}, window(Critical, "two weeks of June 2021")}},
 		corpusCase{name: "qubes-026 original text today", file: orig, sigs: origSigs, keys: qubesKeys, maxAge: 120 * corpusDay,
 			status: Critical, signatures: map[string]string{fpJoanna: weak, fpMarmarek: notYet, fpSimon: good}},
 	)
@@ -507,7 +513,7 @@ func corpusCases() []corpusCase {
 			status: Critical, signatures: map[string]string{fpDomob: good, fpHlandau: unknown, fpJeremy: weak},
 			checks: []corpusCheck{{"hash", Critical, "SHA1"}, {"threshold", Unknown, "also signed with key(s) you did not give: " + fpHlandau}}},
 		corpusCase{name: "namecoin 001 today", file: n1, sigs: n1s, keys: namecoinKeys, maxAge: 120 * corpusDay, status: Critical,
-			signatures: map[string]string{fpDomob: good, fpHlandau: unknown, fpJeremy: weak}, checks: []corpusCheck{stale}},
+			signatures: map[string]string{fpDomob: good, fpHlandau: unknown, fpJeremy: weak}, checks: []corpusCheck{window(Critical, "two weeks of March 2018")}},
 		corpusCase{name: "namecoin 002 at its time", file: n2, sigs: n2s, keys: namecoinKeys, at: "2018-03-20", maxAge: 120 * corpusDay, status: Warning,
 			signatures: map[string]string{fpDomob: good, fpHlandau: unknown, fpJeremy: weak, idJonasbits: unknown},
 			checks:     []corpusCheck{{"signer", OK, idJonasbits}}},
@@ -516,7 +522,7 @@ func corpusCases() []corpusCase {
 		corpusCase{name: "namecoin 006 at its time", file: n6, sigs: n6s, keys: namecoinKeys, at: "2020-10-03", maxAge: 120 * corpusDay, status: OK,
 			signatures: map[string]string{fpJeremyGit: good}},
 		corpusCase{name: "namecoin 006 today (the series lapsed)", file: n6, sigs: n6s, keys: namecoinKeys, maxAge: 120 * corpusDay, status: Critical,
-			signatures: map[string]string{fpJeremyGit: good}, checks: []corpusCheck{stale}},
+			signatures: map[string]string{fpJeremyGit: good}, checks: []corpusCheck{window(Critical, "two weeks of January 2021")}},
 	)
 
 	// reifr.net: binary and armored detached signatures by signing

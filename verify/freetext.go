@@ -166,6 +166,11 @@ func (r *Result) judgeFreeTextExpiry(opts Options, signed time.Time, cadence tim
 		}
 	}()
 	switch {
+	case stated != nil && stated.before && stated.window != "":
+		exp = stated.t
+		r.add("expiry", Critical, "the text says the next canary comes %s (%s), a window that ended on %s, before it was signed on %s: it had lapsed when it was signed",
+			stated.window, strconv.Quote(stated.line), stamp(stated.t), stamp(signed))
+		return
 	case stated != nil && stated.before:
 		exp = stated.t
 		r.add("expiry", Critical, "the text says it expires on %s (%s), before it was signed on %s: it had lapsed when it was signed",
@@ -202,6 +207,9 @@ func (r *Result) judgeFreeTextExpiry(opts Options, signed time.Time, cadence tim
 			}
 			due = fmt.Sprintf("the text says the next canary comes %s %s (%s): it is due by %s, a grace of %s included",
 				every, stated.written, strconv.Quote(stated.line), stamp(exp), Human(stated.grace))
+		} else if stated.window != "" {
+			due = fmt.Sprintf("the text says the next canary comes %s (%s): it is due by the end of that window, %s",
+				stated.window, strconv.Quote(stated.line), stamp(exp))
 		} else {
 			due = fmt.Sprintf("the text says the next canary is due by %s (%s)", stated.written, strconv.Quote(stated.line))
 		}

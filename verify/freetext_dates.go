@@ -159,6 +159,7 @@ type deadline struct {
 	cadence bool          // from "updated every N ..."
 	grace   time.Duration // then, the grace after it
 	within  bool          // "the next ... within N weeks"
+	window  string        // "in the first two weeks of May 2019": the window as read
 	clamped string        // a date that is not a real one, as written
 	before  bool          // a stated expiry before the signature
 }
@@ -178,6 +179,96 @@ var (
 	// out: "* February 1", "- 2024-08-19".
 	listItem = lazyRegexp(`^\s*(?:[-*•+]|\d{1,2}[.)])?\s*(.{3,40}?)\s*[.;,]?\s*$`)
 )
+
+// windowRE: "in the first fourteen days of December 2021", "within the
+// first two weeks of May 2019", "in the first fortnight of March 2015"
+// (Qubes, Namecoin, reifr.net), the sentence perhaps wrapped over lines.
+var windowRE = lazyRegexp(`(?i)\b(?:(?:with)?in\s+the\s+)?first\s+(?:(\d{1,2}|[a-z]+)\s+)?(days?|weeks?|fortnight)\s+of\s+` + monthRE + `\.?,?\s+(\d{4})\b`)
+
+// monthWindowRE: "by the end of March 2022", and "in March 2022" right
+// after a word that says the next one comes then ("published in March
+// 2022"), so that a month named for another reason is not read as one.
+var monthWindowRE = lazyRegexp(`(?i)\b(?:(?:by|before|at)\s+the\s+end\s+of|(?:publish(?:ed)?|updated?|renew(?:ed)?|release[ds]?|post(?:ed)?|issued?|due|expected|scheduled|planned|comes?|coming)\s+(in|during))\s+` + monthRE + `\.?,?\s+(\d{4})\b`)
+
+// windowDeadline reads a publication window stated on lines[0] and the
+// two lines after it (a deadline line with no date on it): its deadline
+// is the end of the window's last day, like a stated date's.
+func windowDeadline(lines []string) *deadline {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 2 || (i > 0 && strings.TrimSpace(l) == "") {
+			break
+		}
+		b.WriteString(strings.TrimSpace(l))
+		b.WriteByte(' ')
+	}
+	joined := normalise(b.String())
+	var first, end time.Time
+	var written string
+	var at []int
+	if m := windowRE().FindStringSubmatchIndex(joined); m != nil {
+		sub := func(k int) string {
+			if m[2*k] < 0 {
+				return ""
+			}
+			return joined[m[2*k]:m[2*k+1]]
+		}
+		n := 1
+		if w := sub(1); w != "" {
+			v, ok := numberWords[strings.ToLower(w)]
+			if !ok {
+				var err error
+				if v, err = strconv.Atoi(w); err != nil {
+					return nil
+				}
+			}
+			n = v
+		}
+		if sub(1) == "" && strings.HasSuffix(strings.ToLower(sub(2)), "s") {
+			return nil // "the first days of May": how many is not said
+		}
+		days := n
+		switch u := strings.ToLower(sub(2)); {
+		case strings.HasPrefix(u, "week"):
+			days = 7 * n
+		case u == "fortnight":
+			if sub(1) != "" {
+				return nil
+			}
+			days = 14
+		}
+		y, _ := strconv.Atoi(sub(4))
+		if days < 1 || days > 31 || y < 1990 {
+			return nil
+		}
+		first = time.Date(y, monthNumber(sub(3)), 1, 0, 0, 0, 0, time.UTC)
+		end = first.AddDate(0, 0, days)
+		if last := first.AddDate(0, 1, 0); end.After(last) {
+			end = last
+		}
+		written = joined[m[0]:m[1]]
+		if !strings.HasPrefix(strings.ToLower(written), "in") && !strings.HasPrefix(strings.ToLower(written), "within") {
+			written = "in the " + written
+		}
+		at = m
+	} else if m := monthWindowRE().FindStringSubmatchIndex(joined); m != nil {
+		y, _ := strconv.Atoi(joined[m[6]:m[7]])
+		if y < 1990 {
+			return nil
+		}
+		first = time.Date(y, monthNumber(joined[m[4]:m[5]]), 1, 0, 0, 0, 0, time.UTC)
+		end = first.AddDate(0, 1, 0)
+		written = joined[m[0]:m[1]]
+		if m[2] >= 0 { // "published in March 2022": the window is the month
+			written = joined[m[2]:m[1]]
+		}
+		at = m
+	} else {
+		return nil
+	}
+	quote := strings.TrimRight(joined[:at[1]], ",;:")
+	return &deadline{t: end, line: quote, written: written, window: written}
+}
 
 var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 	"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30}
@@ -296,6 +387,19 @@ func findDeadline(text string, issued, signed time.Time) *deadline {
 		dates, bad := clampedDates(line)
 		list := false
 		if len(dates) == 0 {
+			// A publication window: due by its end, as a date is; one
+			// that ended before the issue date and the signature is a
+			// stated expiry already past when it was signed.
+			if d := windowDeadline(lines[i:]); d != nil {
+				switch {
+				case d.t.After(day(issued)):
+					consider(d)
+				case d.t.Before(signed.Add(-dateSlack)):
+					d.before = true
+					consider(d)
+				}
+				continue
+			}
 			dates, list = listDates(lines[i+1:], issued), true
 		}
 		if len(dates) == 0 {

@@ -229,3 +229,64 @@ func FuzzFreeTextDates(f *testing.F) {
 		}
 	})
 }
+
+// datesQubes states a Qubes-style publication window, the sentence
+// wrapped over two lines.
+const datesQubes = `1. The date of issue of this canary is August 31, 2026.
+
+2. No warrants have ever been served to us.
+
+3. We plan to publish the next of these canary statements in the first
+   fourteen days of December 2026. Special note should be taken if no
+   new canary is published by that time.
+`
+
+// A publication window binds like a stated date: due by the end of its
+// last day, with or without --max-age.
+func TestPublicationWindow(t *testing.T) {
+	signed := dday(2026, 8, 31).Add(10 * time.Hour)
+	end := dday(2026, 12, 15)
+	r := verifyDated(t, datesQubes, signed, dday(2026, 10, 1), 0)
+	expect(t, r, OK, "expiry", `comes in the first fourteen days of December 2026 ("3. We plan to publish the next of these canary statements in the first fourteen days of December 2026")`)
+	if r.FreeText.Expires == nil || !r.FreeText.Expires.Equal(end) {
+		t.Fatalf("expires %v, want %v", r.FreeText.Expires, end)
+	}
+	expect(t, verifyDated(t, datesQubes, signed, end.Add(-3*24*time.Hour), 0), Warning, "expiry", "a renewal is due")
+	expect(t, verifyDated(t, datesQubes, signed, end.Add(time.Hour), 0), Critical, "expiry", "the canary has lapsed")
+	// A longer --max-age does not loosen it; a shorter one binds.
+	expect(t, verifyDated(t, datesQubes, signed, end.Add(time.Hour), 365*24*time.Hour), Critical, "expiry", "fourteen days of December 2026")
+	expect(t, verifyDated(t, datesQubes, signed, dday(2026, 10, 15), 30*24*time.Hour), Critical, "expiry", "more than the --max-age")
+}
+
+func TestPublicationWindowForms(t *testing.T) {
+	issued := dday(2026, 8, 31)
+	for _, c := range []struct {
+		line string
+		want time.Time // zero: no deadline read
+	}{
+		{"The next canary is scheduled to be published in the first fourteen days of December 2026.", dday(2026, 12, 15)},
+		{"The next canary will be published within the first two weeks of November 2026.", dday(2026, 11, 15)},
+		{"The next canary comes in the first fortnight of October 2026.", dday(2026, 10, 15)},
+		{"The next canary statement is planned to be published in the\nfirst week of March 2027.", dday(2027, 3, 8)},
+		{"The next canary will be published by the end of January 2027.", dday(2027, 2, 1)},
+		{"The next canary will be published in February 2027.", dday(2027, 3, 1)},
+		{"The next canary statement: first 40 days of May 2027.", time.Time{}},
+		{"The next canary in the first days of May 2027.", time.Time{}},
+		{"The next canary follows the raid in March 2027.", time.Time{}},
+	} {
+		d := findDeadline(c.line+"\n", issued, issued.Add(time.Hour))
+		switch {
+		case c.want.IsZero() && d != nil:
+			t.Errorf("%q: read a deadline %v (%q)", c.line, d.t, d.written)
+		case !c.want.IsZero() && (d == nil || !d.t.Equal(c.want) || d.window == ""):
+			t.Errorf("%q: deadline %+v, want the window ending %v", c.line, d, c.want)
+		}
+	}
+}
+
+// A window that ended before the canary was signed: it had lapsed then.
+func TestPublicationWindowBeforeSignature(t *testing.T) {
+	signed := dday(2027, 1, 20).Add(10 * time.Hour)
+	r := verifyDated(t, strings.Replace(datesQubes, "August 31, 2026", "January 20, 2027", 1), signed, signed.Add(time.Hour), 0)
+	expect(t, r, Critical, "expiry", "a window that ended on 2026-12-15 00:00 UTC, before it was signed on 2027-01-20 10:00 UTC")
+}

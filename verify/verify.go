@@ -662,7 +662,7 @@ func (r *Result) finish() {
 		r.Summary = fmt.Sprintf("authentic canary from %s (serial %d), signed by %s, issued %s, valid until %s",
 			c.Issuer.Name, c.Serial, strings.Join(who, ", "), stamp(c.Issued), until)
 	case f != nil && f.Expires != nil:
-		r.Summary = fmt.Sprintf("authentic free-text canary signed by %s, issued %s, judged by age: fresh until %s",
+		r.Summary = fmt.Sprintf("authentic free-text canary signed by %s, issued %s, judged by its dates: fresh until %s",
 			strings.Join(who, ", "), stamp(f.Issued), stamp(*f.Expires))
 	default:
 		r.Summary = "all checks passed"
