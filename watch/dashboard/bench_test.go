@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -37,9 +37,9 @@ func BenchmarkWrite(b *testing.B) {
 		when := t0.Add(time.Duration(k) * 30 * day)
 		for _, id := range ids {
 			body := fmt.Appendf(nil, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\ncanary %s %d\n%2000s\n-----BEGIN PGP SIGNATURE-----\n\nx\n-----END PGP SIGNATURE-----\n", id.ID, k, "")
-			recs = append(recs, &store.Record{TargetID: id.ID, At: when, Status: verify.OK, HardStatus: verify.OK, Summary: "ok",
-				Canary: &store.Canary{Body: body, Digest: fmt.Sprint(k), Kind: "free-text", Issued: when, Expires: when.Add(37 * day), Status: verify.OK, Good: true, Source: "x", Signers: []string{"FPR"}},
-				Events: []store.Event{{Type: "renewed", Status: verify.OK, Message: "renewed"}}})
+			recs = append(recs, &store.Record{TargetID: id.ID, At: when, Status: verdict.OK, HardStatus: verdict.OK, Summary: "ok",
+				Canary: &store.Canary{Body: body, Digest: fmt.Sprint(k), Kind: "free-text", Issued: when, Expires: when.Add(37 * day), Status: verdict.OK, Good: true, Source: "x", Signers: []string{"FPR"}},
+				Events: []store.Event{{Type: "renewed", Status: verdict.OK, Message: "renewed"}}})
 		}
 		if err := db.Save(ctx, recs); err != nil {
 			b.Fatal(err)

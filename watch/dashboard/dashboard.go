@@ -19,7 +19,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/redact"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -109,7 +109,7 @@ func newRow(o store.Overview) row {
 // index renders the list of every target, the worst first.
 func index(list []store.Overview, at time.Time) []byte {
 	p := &indexPage{common: newCommon(at)}
-	n := map[verify.Status]int{}
+	n := map[verdict.Status]int{}
 	for _, o := range list {
 		r := newRow(o)
 		if !o.Retired.IsZero() {
@@ -124,7 +124,7 @@ func index(list []store.Overview, at time.Time) []byte {
 		if o.Soft {
 			p.Soft++
 		}
-		if o.Status != verify.OK || o.Soft {
+		if o.Status != verdict.OK || o.Soft {
 			p.Look = append(p.Look, r)
 		}
 	}
@@ -136,7 +136,7 @@ func index(list []store.Overview, at time.Time) []byte {
 	}
 	slices.SortStableFunc(p.Active, worstFirst)
 	slices.SortStableFunc(p.Look, worstFirst)
-	for _, s := range []verify.Status{verify.Critical, verify.Unknown, verify.Warning, verify.OK} {
+	for _, s := range []verdict.Status{verdict.Critical, verdict.Unknown, verdict.Warning, verdict.OK} {
 		p.Counts = append(p.Counts, count{s.String(), statusClass(s), n[s]})
 	}
 	return render(indexTemplate(), p)

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -86,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 	f.sigData = "not really a signature"
 	// cn is a canary as the watchdog stores it; signed says a key of the
 	// watch list signed it.
-	cn := func(body []byte, serial int64, issued time.Time, life time.Duration, status verify.Status, good, signed bool, files ...store.File) *store.Canary {
+	cn := func(body []byte, serial int64, issued time.Time, life time.Duration, status verdict.Status, good, signed bool, files ...store.File) *store.Canary {
 		c := &store.Canary{Body: body, Files: files, Digest: canary.Digest(body), Kind: "canarykit", Serial: serial, Issued: issued, Expires: issued.Add(life),
 			Status: status, Good: good, Source: "https://example.org/canary.txt", Signers: []string{}}
 		if signed {
@@ -94,7 +94,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return c
 	}
-	save := func(target string, when time.Time, status verify.Status, c *store.Canary, events ...store.Event) {
+	save := func(target string, when time.Time, status verdict.Status, c *store.Canary, events ...store.Event) {
 		t.Helper()
 		rec := &store.Record{TargetID: target, At: when, Status: status, HardStatus: status, Summary: status.String() + " at " + stamp(when),
 			Changed: true, Canary: c, NewBaseline: c != nil && c.Good, Events: events}
@@ -103,31 +103,31 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 	org := f.org.ID
-	c1 := cn(f.orgBodies[0], 1, t0, 97*day, verify.OK, true, true)
-	save(org, t0, verify.OK, c1, store.Event{Type: "new-canary", Status: verify.OK, Message: "first canary seen"})
-	c2 := cn(f.orgBodies[1], 2, t0.Add(90*day), 97*day, verify.OK, true, true)
-	save(org, t0.Add(90*day), verify.OK, c2, store.Event{Type: "renewed", Status: verify.OK, Message: "renewed"})
-	save(org, t0.Add(188*day), verify.Critical, nil, store.Event{Type: "expired", Status: verify.Critical, Message: "expired on " + stamp(t0.Add(187*day))})
+	c1 := cn(f.orgBodies[0], 1, t0, 97*day, verdict.OK, true, true)
+	save(org, t0, verdict.OK, c1, store.Event{Type: "new-canary", Status: verdict.OK, Message: "first canary seen"})
+	c2 := cn(f.orgBodies[1], 2, t0.Add(90*day), 97*day, verdict.OK, true, true)
+	save(org, t0.Add(90*day), verdict.OK, c2, store.Event{Type: "renewed", Status: verdict.OK, Message: "renewed"})
+	save(org, t0.Add(188*day), verdict.Critical, nil, store.Event{Type: "expired", Status: verdict.Critical, Message: "expired on " + stamp(t0.Add(187*day))})
 	// Serial 3 drops a statement: CRITICAL, but the publisher's canary.
-	c3 := cn(f.orgBodies[2], 3, t0.Add(200*day), 97*day, verify.Critical, false, true)
-	save(org, t0.Add(200*day), verify.Critical, c3, store.Event{Type: "statement-removed", Status: verify.Critical, Message: f.removedMsg})
+	c3 := cn(f.orgBodies[2], 3, t0.Add(200*day), 97*day, verdict.Critical, false, true)
+	save(org, t0.Add(200*day), verdict.Critical, c3, store.Event{Type: "statement-removed", Status: verdict.Critical, Message: f.removedMsg})
 	// A forgery, served for a day: it covers nothing.
 	forged := bytes.Replace(f.orgBodies[2], []byte("Serial: 3"), []byte("Serial: 4"), 1)
-	save(org, t0.Add(240*day), verify.Critical, cn(forged, 4, t0.Add(240*day), 160*day, verify.Critical, false, false,
+	save(org, t0.Add(240*day), verdict.Critical, cn(forged, 4, t0.Add(240*day), 160*day, verdict.Critical, false, false,
 		store.File{Kind: "sig", Data: []byte(f.sigData)}, store.File{Kind: "tsr", Data: []byte("token")}),
-		store.Event{Type: "invalid", Status: verify.Critical, Message: "a new canary that fails: bad signature"},
-		store.Event{Type: "key-changed", Status: verify.Critical, Message: "signed by ABCD, a key that did not sign the canaries before"})
-	save(org, t0.Add(241*day), verify.Critical, c3)
-	save(org, t0.Add(300*day), verify.Critical, c3,
-		store.Event{Type: "expired", Status: verify.Critical, Message: "expired on " + stamp(t0.Add(297*day))},
-		store.Event{Type: "vanished", Status: verify.Critical, Message: "the canary has vanished"})
+		store.Event{Type: "invalid", Status: verdict.Critical, Message: "a new canary that fails: bad signature"},
+		store.Event{Type: "key-changed", Status: verdict.Critical, Message: "signed by ABCD, a key that did not sign the canaries before"})
+	save(org, t0.Add(241*day), verdict.Critical, c3)
+	save(org, t0.Add(300*day), verdict.Critical, c3,
+		store.Event{Type: "expired", Status: verdict.Critical, Message: "expired on " + stamp(t0.Add(297*day))},
+		store.Event{Type: "vanished", Status: verdict.Critical, Message: "the canary has vanished"})
 
 	// down-org: never read; its last check failed, not reported yet.
-	if err := db.Save(ctx, []*store.Record{{TargetID: f.down.ID, At: at, Status: verify.Unknown, HardStatus: verify.Unknown, Soft: true,
+	if err := db.Save(ctx, []*store.Record{{TargetID: f.down.ID, At: at, Status: verdict.Unknown, HardStatus: verdict.Unknown, Soft: true,
 		Summary: "could not check (failure 1; reported after 3 in a row over 6h): connection refused", Failures: 1, FailingSince: at}}); err != nil {
 		t.Fatal(err)
 	}
-	save(f.moved.ID, t0, verify.OK, cn(sign(1, t0, 30*day, gag), 1, t0, 30*day, verify.OK, true, true))
+	save(f.moved.ID, t0, verdict.OK, cn(sign(1, t0, 30*day, gag), 1, t0, 30*day, verdict.OK, true, true))
 	// The target moves: the old one is retired with its history.
 	if _, err := db.SyncTargets(ctx, []store.TargetSpec{{Name: "moved", Location: "https://moved.example/canary.txt"}}, t0.Add(10*day)); err != nil {
 		t.Fatal(err)

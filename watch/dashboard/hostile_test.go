@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -55,13 +55,13 @@ func hostileHistory(t *testing.T) (*store.DB, store.Target, [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &store.Canary{Body: body, Digest: canary.Digest(body), Kind: "free-text", Issued: t0, Status: verify.Warning, Good: true,
+	c := &store.Canary{Body: body, Digest: canary.Digest(body), Kind: "free-text", Issued: t0, Status: verdict.Warning, Good: true,
 		Source: "https://hostile.example/canary.txt", Signers: []string{uid}}
 	msg := "statement \"x\" was REMOVED; it said: \"" + nasty + "\""
-	rec := &store.Record{TargetID: ids[0].ID, At: t0, Status: verify.Critical, HardStatus: verify.Critical, Summary: "signed by " + uid + ": " + nasty,
+	rec := &store.Record{TargetID: ids[0].ID, At: t0, Status: verdict.Critical, HardStatus: verdict.Critical, Summary: "signed by " + uid + ": " + nasty,
 		Changed: true, Canary: c, NewBaseline: true, Events: []store.Event{
-			{Type: "statement-removed", Status: verify.Critical, Message: msg},
-			{Type: "new-canary", Status: verify.Warning, Message: "first canary seen, signed by " + uid},
+			{Type: "statement-removed", Status: verdict.Critical, Message: msg},
+			{Type: "new-canary", Status: verdict.Warning, Message: "first canary seen, signed by " + uid},
 		}}
 	if err := db.Save(ctx, []*store.Record{rec}); err != nil {
 		t.Fatal(err)
@@ -85,8 +85,8 @@ func hostileHistory(t *testing.T) (*store.DB, store.Target, [][]byte) {
 		t.Fatal(err)
 	}
 	kcs := &store.Canary{Body: kbody, Digest: canary.Digest(kbody), Kind: "canarykit", Serial: 1, Issued: t0, Expires: t0.Add(90 * day),
-		Status: verify.Warning, Good: true, Source: "https://kit.example/canary.txt", Signers: []string{uid}}
-	if err := db.Save(ctx, []*store.Record{{TargetID: ids[1].ID, At: t0, Status: verify.Warning, HardStatus: verify.Warning,
+		Status: verdict.Warning, Good: true, Source: "https://kit.example/canary.txt", Signers: []string{uid}}
+	if err := db.Save(ctx, []*store.Record{{TargetID: ids[1].ID, At: t0, Status: verdict.Warning, HardStatus: verdict.Warning,
 		Summary: nasty, Changed: true, Canary: kcs, NewBaseline: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func hostileHistory(t *testing.T) (*store.DB, store.Target, [][]byte) {
 }
 
 // TestHostileTextEscaped: text from a canary, a key or a fetched page is
-// written through verify.Display, as the command line writes it, not
+// written through verdict.Display, as the command line writes it, not
 // only HTML-escaped: no control, invisible or direction-changing
 // character and no byte that is not UTF-8 reaches a page as it is.
 func TestHostileTextEscaped(t *testing.T) {
@@ -196,8 +196,8 @@ func TestDisplayLines(t *testing.T) {
 			t.Errorf("displayLines(%q) = %q, want %q", in, got, want)
 		}
 		for _, line := range strings.Split(in, "\n") {
-			if d := verify.Display(line); !strings.Contains(displayLines(in), d) {
-				t.Errorf("displayLines(%q) does not hold verify.Display(%q) = %q", in, line, d)
+			if d := verdict.Display(line); !strings.Contains(displayLines(in), d) {
+				t.Errorf("displayLines(%q) does not hold verdict.Display(%q) = %q", in, line, d)
 			}
 		}
 	}

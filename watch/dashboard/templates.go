@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // css is the pages' only style, inline and named by its hash in the
@@ -98,7 +98,7 @@ func render(t *template.Template, data any) []byte {
 // funcs are the templates' functions, made for each template parsed.
 // Every piece of text that comes from a canary, a key or a fetched page
 // (names, summaries, statements, the signed text, signers, messages) goes
-// through display or lines, verify.Display: html/template escapes markup,
+// through display or lines, verdict.Display: html/template escapes markup,
 // but would write a direction override, a terminal escape or a byte that
 // is not UTF-8 as it is.
 func funcs() template.FuncMap {
@@ -108,20 +108,20 @@ func funcs() template.FuncMap {
 		"minute":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
 		"human":     human,
 		"class":     statusClass,
-		"status":    func(s verify.Status) string { return s.String() },
+		"status":    func(s verdict.Status) string { return s.String() },
 		"base":      path.Base,
 		"authentic": authentic,
-		"display":   verify.Display,
+		"display":   verdict.Display,
 		"lines":     displayLines,
 	}
 }
 
-// displayLines is verify.Display for a text of many lines, as WriteText
+// displayLines is verdict.Display for a text of many lines, as WriteText
 // writes the signed text: each line escaped, the line breaks kept.
 func displayLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = verify.Display(l)
+		lines[i] = verdict.Display(l)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -177,7 +177,7 @@ func (s scale) x(t time.Time) float64 {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 // text escapes text for an SVG element or attribute inside an HTML page:
-// each line through verify.Display, as the pages' other text (a canary's
+// each line through verdict.Display, as the pages' other text (a canary's
 // text may hold control, invisible and direction-changing characters and
 // bytes that are not UTF-8), then as HTML. A tooltip's own line breaks
 // are kept; a message's are escaped before it is put in (timeline).
@@ -315,7 +315,7 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 				lines = append(lines, fmt.Sprintf("and %d more", len(group)-k))
 				break
 			}
-			lines = append(lines, fmt.Sprintf("%s %s %s: %s", stamp(e.At), e.Status, e.Type, verify.Display(clip(e.Message, 200))))
+			lines = append(lines, fmt.Sprintf("%s %s %s: %s", stamp(e.At), e.Status, e.Type, verdict.Display(clip(e.Message, 200))))
 		}
 		fmt.Fprintf(&b, `<g class="ev %s"><title>%s</title>%s</g>`+"\n", statusClass(worst), text(strings.Join(lines, "\n")), mark(kind, sc.x(group[0].At), eventY))
 		i = j
@@ -479,7 +479,7 @@ func human(d time.Duration) string {
 }
 
 // clip cuts s after n characters, a byte that is not UTF-8 counting as
-// one and kept as it is, so that verify.Display shows it as \xff.
+// one and kept as it is, so that verdict.Display shows it as \xff.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -496,16 +496,16 @@ func clip(s string, n int) string {
 
 // rank orders statuses for a reader: CRITICAL before UNKNOWN, as the
 // watchdog's exit code does.
-func rank(s verify.Status) int {
+func rank(s verdict.Status) int {
 	switch s {
-	case verify.Critical:
+	case verdict.Critical:
 		return 3
-	case verify.Unknown:
+	case verdict.Unknown:
 		return 2
-	case verify.Warning:
+	case verdict.Warning:
 		return 1
 	}
 	return 0
 }
 
-func statusClass(s verify.Status) string { return strings.ToLower(s.String()) }
+func statusClass(s verdict.Status) string { return strings.ToLower(s.String()) }

@@ -11,19 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.svg")
 
 func kc(serial int64, issued time.Time, life time.Duration, good bool, signers ...string) *store.Canary {
-	c := &store.Canary{Kind: "canarykit", Serial: serial, Issued: issued, Good: good, Signers: signers, Status: verify.OK}
+	c := &store.Canary{Kind: "canarykit", Serial: serial, Issued: issued, Good: good, Signers: signers, Status: verdict.OK}
 	if life > 0 {
 		c.Expires = issued.Add(life)
 	}
 	if !good {
-		c.Status = verify.Critical
+		c.Status = verdict.Critical
 	}
 	return c
 }
@@ -68,20 +68,20 @@ func history() ([]*store.Canary, []store.Event, time.Time) {
 		cs = append(cs, kc(int64(i+1), t0.Add(time.Duration(d)*day), 97*day, i != 3, "FPR"))
 	}
 	cs[3].Signers = nil // the forgery
-	cs[4].Good, cs[4].Status = false, verify.Critical
-	ev := func(d int, typ string, s verify.Status, msg string) store.Event {
+	cs[4].Good, cs[4].Status = false, verdict.Critical
+	ev := func(d int, typ string, s verdict.Status, msg string) store.Event {
 		return store.Event{At: t0.Add(time.Duration(d) * day), Type: typ, Status: s, Message: msg}
 	}
 	events := []store.Event{
-		ev(0, "new-canary", verify.OK, "first canary seen"),
-		ev(183, "expired", verify.Critical, "expired"),
-		ev(190, "renewed", verify.OK, "renewed"),
-		ev(270, "invalid", verify.Critical, "a new canary that fails: <bad> signature & more"),
-		ev(360, "statement-removed", verify.Critical, `statement "no-gag" was REMOVED; it said: "</title><script>x</script>"`),
-		ev(361, "key-changed", verify.Critical, "signed by ABCD"),
-		ev(500, "unreachable", verify.Unknown, "could not check for 2 days\x1b[31m"),
-		ev(520, "vanished", verify.Warning, "the canary has vanished"),
-		ev(547, "expired", verify.Critical, "the last canary seen expired"),
+		ev(0, "new-canary", verdict.OK, "first canary seen"),
+		ev(183, "expired", verdict.Critical, "expired"),
+		ev(190, "renewed", verdict.OK, "renewed"),
+		ev(270, "invalid", verdict.Critical, "a new canary that fails: <bad> signature & more"),
+		ev(360, "statement-removed", verdict.Critical, `statement "no-gag" was REMOVED; it said: "</title><script>x</script>"`),
+		ev(361, "key-changed", verdict.Critical, "signed by ABCD"),
+		ev(500, "unreachable", verdict.Unknown, "could not check for 2 days\x1b[31m"),
+		ev(520, "vanished", verdict.Warning, "the canary has vanished"),
+		ev(547, "expired", verdict.Critical, "the last canary seen expired"),
 	}
 	return cs, events, t0.Add(560 * day)
 }
@@ -166,7 +166,7 @@ func TestTimelineBounded(t *testing.T) {
 		d = d.Add(day)
 	}
 	for i := range 20000 {
-		events = append(events, store.Event{At: t0.Add(time.Duration(i) * 4 * time.Hour), Type: "unreachable", Status: verify.Unknown, Message: "down"})
+		events = append(events, store.Event{At: t0.Add(time.Duration(i) * 4 * time.Hour), Type: "unreachable", Status: verdict.Unknown, Message: "down"})
 	}
 	end := d.Add(day)
 	svg := timeline(cs, events, end)
