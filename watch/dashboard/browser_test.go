@@ -3,13 +3,18 @@ package dashboard
 import (
 	"bytes"
 	"context"
+	"html"
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/canarykit/canarykit/internal/browsertest"
+	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/watch/store"
 )
 
 // TestDashboardInChromium opens the dashboard as a reader does, in
@@ -98,6 +103,93 @@ func TestDashboardInChromium(t *testing.T) {
 		if d := os.Getenv("CANARY_SCREENSHOTS"); d != "" {
 			data, _ := os.ReadFile(shot)
 			os.WriteFile(filepath.Join(d, "dashboard-"+strings.TrimSuffix(filepath.Base(page), ".html")+".png"), data, 0o644)
+		}
+	}
+}
+
+// TestTimelineInChromiumAt1200 lays the timeline out in chromium in a
+// window 1200 px wide, as an operator's browser does, and measures every
+// label of the picture with the browser's own fonts: each must be at
+// least 12 px high, inside the picture, and clear of every other. The
+// page is measured by a script added to a copy of it, without its
+// Content-Security-Policy (the dashboard itself has no script).
+func TestTimelineInChromiumAt1200(t *testing.T) {
+	bin := browsertest.Chromium(t)
+	f := newFixture(t)
+	dir := t.TempDir()
+	if err := Write(context.Background(), f.db, dir, at); err != nil {
+		t.Fatal(err)
+	}
+	org, err := os.ReadFile(filepath.Join(dir, "targets", f.org.ID+".html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(100 * day)
+	c := kc(2, now.Add(-10*day), 90*day, true, "FPR")
+	c.ID = 2
+	fresh := (&data{o: store.Overview{Target: store.Target{ID: strings.Repeat("ab", 16), Name: "fresh"}, Status: verdict.OK, LastCheck: now, Current: c},
+		canaries: []*store.Canary{kc(1, t0, 95*day, true, "FPR"), c}}).page(now)
+	cs, events, end := history()
+	hist := bytes.Replace(org, []byte(string(org[bytes.Index(org, []byte("<svg class=\"timeline\"")):bytes.Index(org, []byte("</svg>"))+6])),
+		[]byte(timeline(cs, events, end, end)), 1)
+	const measure = `<script>
+const svg = document.querySelector("svg.timeline"), r = svg.getBoundingClientRect();
+const scale = r.width / svg.viewBox.baseVal.width, out = [["svg", r.left, r.top, r.right, r.bottom, 0].join("\t")];
+for (const t of svg.querySelectorAll("text")) {
+  const b = t.getBoundingClientRect();
+  out.push([t.textContent, b.left, b.top, b.right, b.bottom, parseFloat(getComputedStyle(t).fontSize) * scale].join("\t"));
+}
+const pre = document.createElement("pre"); pre.id = "boxes"; pre.textContent = out.join("\n"); document.body.appendChild(pre);
+</script>`
+	cspMeta := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy"[^>]*>`)
+	for name, page := range map[string][]byte{"example-org": org, "fresh": fresh, "history": hist} {
+		page = cspMeta.ReplaceAll(page, nil)
+		page = bytes.Replace(page, []byte("</body>"), []byte(measure+"</body>"), 1)
+		file := filepath.Join(t.TempDir(), name+".html")
+		os.WriteFile(file, page, 0o644)
+		dom, _ := browsertest.Browse(t, bin, file, "--window-size=1200,2200", "--dump-dom")
+		m := regexp.MustCompile(`(?s)<pre id="boxes">(.*?)</pre>`).FindSubmatch(dom)
+		if m == nil {
+			t.Fatalf("%s: the measuring script wrote nothing: %.300s", name, dom)
+		}
+		type rect struct {
+			label          string
+			x0, y0, x1, y1 float64
+			px             float64
+		}
+		var rs []rect
+		for _, line := range strings.Split(html.UnescapeString(string(m[1])), "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) != 6 {
+				t.Fatalf("%s: %q", name, line)
+			}
+			r := rect{label: f[0]}
+			for i, p := range []*float64{&r.x0, &r.y0, &r.x1, &r.y1, &r.px} {
+				*p, _ = strconv.ParseFloat(f[i+1], 64)
+			}
+			rs = append(rs, r)
+		}
+		pic := rs[0]
+		if w := pic.x1 - pic.x0; w < 900 || w > 1100 {
+			t.Errorf("%s: at 1200 px the picture is %.0f px wide", name, w)
+		}
+		for i, a := range rs[1:] {
+			if a.px < 12 {
+				t.Errorf("%s: label %q is %.1f px high at 1200 px", name, a.label, a.px)
+			}
+			if a.x0 < pic.x0 || a.x1 > pic.x1 || a.y0 < pic.y0 || a.y1 > pic.y1 {
+				t.Errorf("%s: label %q (%.0f,%.0f)-(%.0f,%.0f) is outside the picture (%.0f,%.0f)-(%.0f,%.0f)", name, a.label, a.x0, a.y0, a.x1, a.y1, pic.x0, pic.y0, pic.x1, pic.y1)
+			}
+			for _, b := range rs[i+2:] {
+				if a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 {
+					t.Errorf("%s: labels %q and %q overlap at 1200 px", name, a.label, b.label)
+				}
+			}
+		}
+		t.Logf("%s: %d labels, the picture %.0f px wide", name, len(rs)-1, pic.x1-pic.x0)
+		if d := os.Getenv("CANARY_SCREENSHOTS"); d != "" {
+			os.WriteFile(file, cspMeta.ReplaceAll(bytes.Replace(page, []byte(measure), nil, 1), nil), 0o644)
+			browsertest.Browse(t, bin, file, "--window-size=1200,2200", "--screenshot="+filepath.Join(d, "timeline-"+name+"-1200.png"))
 		}
 	}
 }

@@ -200,7 +200,7 @@ func load(ctx context.Context, db *store.DB, o store.Overview) (*data, error) {
 	return d, nil
 }
 
-// page renders a target's page as of at: the timeline ends there, or
+// page renders a target's page as of at: the timeline's now is then, or
 // when the target was retired.
 func (d *data) page(at time.Time) []byte {
 	end := at
@@ -222,7 +222,13 @@ func (d *data) page(at time.Time) []byte {
 		p.CurrentFile = fmt.Sprintf("../archive/%s/%06d.txt", archiveDir(d.o.Target), p.CurrentN)
 		p.Issuer, p.Statements, p.Text = content(c, slices.Contains(d.kinds[c.ID], "sig"))
 	}
-	p.Timeline = trusted(timeline(d.canaries, d.events, end))
+	// The picture of a target still watched runs on to its canary's
+	// expiry; a retired one's ends when it was retired.
+	until := end
+	if d.o.Retired.IsZero() {
+		until = horizon(d.canaries, end)
+	}
+	p.Timeline = trusted(timeline(d.canaries, d.events, end, until))
 	p.Total = len(d.canaries)
 	for i := len(d.canaries) - 1; i >= 0; i-- {
 		if len(p.Canaries) == maxCanaryRows {

@@ -208,7 +208,8 @@ func TestWrite(t *testing.T) {
 		`statement-removed: statement &#34;no-gag&#34; was REMOVED; it said: &#34;No gag orders. &lt;b&gt;bold&lt;/b&gt;&#34;</title>`,
 		// The lapses, in the table and the picture.
 		"<td><time datetime=\"2026-07-07T12:00:00Z\">2026-07-07 12:00</time></td><td><time datetime=\"2026-07-20T12:00:00Z\">2026-07-20 12:00</time></td><td>13 days</td>",
-		"lapse: no valid canary from 2026-10-25 12:00 UTC to 2026-11-22 12:00 UTC (28 days)",
+		"expired: no canary since 2026-10-25 12:00 UTC (28 days up to now): the last one was not renewed",
+		`<td><time datetime="2026-10-25T12:00:00Z">2026-10-25 12:00</time></td><td>now: expired, not renewed</td><td>28 days</td>`,
 		`<svg class="timeline"`, `<desc id="timeline-desc">`,
 		// The forgery is marked as such, with its files.
 		"no good signature: not the publisher", `href="../archive/example-org-` + f.org.ID[:8] + `/000004.txt.sig"`,
@@ -242,6 +243,12 @@ func TestWrite(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "targets", o.ID+".html")); err != nil {
 			t.Error(err)
 		}
+	}
+	// A retired target's picture ends when it was retired, though its
+	// canary was valid for longer.
+	moved, _ := os.ReadFile(filepath.Join(dir, "targets", f.moved.ID+".html"))
+	if bytes.Contains(moved, []byte(`class="future"`)) || !bytes.Contains(moved, []byte("now: 2026-01-11 12:00 UTC")) {
+		t.Error("the picture of a retired target does not end when it was retired")
 	}
 	down, _ := os.ReadFile(filepath.Join(dir, "targets", f.down.ID+".html"))
 	if !bytes.Contains(down, []byte("No canary has been read from this target yet.")) {

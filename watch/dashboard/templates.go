@@ -50,18 +50,22 @@ ul.statements li { margin: 0.4rem 0; }
 code, pre, .fp { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9rem; }
 .fp { overflow-wrap: anywhere; }
 pre { background: var(--code); padding: 0.8rem; border: 1px solid var(--line); white-space: pre-wrap; overflow-wrap: anywhere; }
+figure { margin: 1rem 0; }
 .timeline { display: block; width: 100%; height: auto; }
-.timeline text { font: 12px system-ui, sans-serif; fill: var(--fg); }
-.timeline .axis, .timeline .asof { font-size: 11px; fill: var(--muted); }
-.timeline .axis { text-anchor: middle; } .timeline .asof { text-anchor: end; }
-.timeline .legend { font-size: 11px; }
+.timeline text { font-family: system-ui, sans-serif; fill: var(--fg); }
+.timeline .axis, .timeline .asof { fill: var(--muted); }
+.timeline .asof { font-weight: 600; }
 .timeline .plot { fill: none; stroke: var(--line); }
 .timeline .tick { stroke: var(--line); stroke-dasharray: 2 3; }
 .timeline .now { stroke: var(--fg); stroke-width: 1.5; }
 .timeline .bar { fill: var(--okfill); stroke: var(--ok); }
 .timeline .bar.open { stroke-dasharray: 4 2; }
 .timeline .bar.bad { fill: var(--badfill); stroke: var(--critical); }
+.timeline .bar.ahead { opacity: 0.4; }
+.timeline .future { fill: var(--bg); opacity: 0.6; pointer-events: none; }
 .timeline .lapse { fill: var(--critical); }
+.timeline .lapse.expired { fill: url(#timeline-hatch); stroke: var(--critical); stroke-width: 1.5; }
+.timeline .hatch { fill: var(--critical); }
 .timeline .ev path, .timeline .ev circle, .timeline .ev rect { stroke: var(--bg); stroke-width: 1; }
 .timeline .ev.critical { fill: var(--critical); } .timeline .ev.warning { fill: var(--warning); }
 .timeline .ev.unknown { fill: var(--unknown); } .timeline .ev.ok { fill: var(--ok); }
@@ -255,7 +259,7 @@ var targetTemplate = sync.OnceValue(func() *template.Template {
 <h2 id="timeline">Timeline</h2>
 <figure>
 {{.Timeline}}
-<figcaption class="muted">Each bar is a canary, from its issue to its expiry; red marks a lapse, when no valid canary was published. Hover a mark for its details; the tables below give the same data.</figcaption>
+<figcaption class="muted">Each bar is a canary, from its issue to its expiry; the line marks now, and the time to come, up to the current canary's expiry, is pale. Solid red marks a lapse (a canary ran out before the next one came), red stripes an expiry not renewed (no valid canary now). Hover a mark for its details; the tables below give the same data.</figcaption>
 </figure>
 </section>
 
@@ -286,7 +290,7 @@ var targetTemplate = sync.OnceValue(func() *template.Template {
 <caption>Times when no valid canary was published, newest first (times in UTC){{if .MoreLapses}}; {{.MoreLapses}} older ones are not listed{{end}}</caption>
 <thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Length</th></tr></thead>
 <tbody>
-{{range .Lapses}}<tr><td>{{template "cell" .From}}</td><td>{{template "cell" .To}}</td><td>{{human .Duration}}</td></tr>
+{{range .Lapses}}<tr><td>{{template "cell" .From}}</td><td>{{if .Open}}now: expired, not renewed{{else}}{{template "cell" .To}}{{end}}</td><td>{{human .Duration}}</td></tr>
 {{end}}</tbody>
 </table></div>{{else}}<p>None: a valid canary was published all along.</p>{{end}}
 </section>

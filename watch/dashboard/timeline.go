@@ -14,19 +14,33 @@ import (
 
 // The timeline's geometry, in SVG user units. It is drawn for a fixed
 // width and scaled by the browser, so that the same history always makes
-// the same picture (the golden test relies on it).
+// the same picture (the golden test relies on it). In a window 1200 px
+// wide the page's column is 984 px: a unit is 1.025 px, and the labels,
+// 12 and 13 units, are 12.3 px and more.
 const (
 	svgWidth   = 960
-	svgHeight  = 186
 	plotLeft   = 96  // lane labels on the left
 	plotRight  = 920 // room for the last tick label
-	plotTop    = 18
-	plotBottom = 128
-	barY       = 26 // and barY + 18: two rows of canaries
-	lapseY     = 76
-	eventY     = 110 // the marks' centre
-	legendY    = 165
+	plotTop    = 26  // the now label above
+	plotBottom = 136
+	barY       = 34 // and barY + 18: two rows of canaries
+	lapseY     = 84
+	eventY     = 118 // the marks' centre
+	legendY    = 174 // the first row of the legend
+	legendRow  = 22
+	laneSize   = 13 // font sizes
+	labelSize  = 12
+	// charWidth is a generous width of a character of the labels, in em
+	// (system-ui averages about 0.55), to lay out the legend and the now
+	// label without overlaps.
+	charWidth = 0.62
 )
+
+// maxAhead bounds the time to come that the picture shows, beyond which a
+// canary's bar is cut at the picture's end (its tooltip has its expiry):
+// a canary valid for ten years must not squeeze the history into a corner.
+// The picture shows at least a year ahead, or as much as it shows behind.
+const maxAhead = 400 * 24 * time.Hour
 
 // Bounds that keep the picture small for a target with thousands of
 // canaries and events: canaries are drawn in groups beyond maxBars, and
@@ -45,6 +59,9 @@ const (
 // expired.
 type lapse struct {
 	From, To time.Time
+	// Open marks the lapse that runs to the end: the last canary
+	// expired and was not renewed, which is the state now, not history.
+	Open bool
 }
 
 func (l lapse) Duration() time.Duration { return l.To.Sub(l.From) }
@@ -103,16 +120,29 @@ func lapses(canaries []*store.Canary, end time.Time) []lapse {
 			break
 		}
 		if c.Issued.After(covered) {
-			out = append(out, lapse{covered, c.Issued})
+			out = append(out, lapse{From: covered, To: c.Issued})
 		}
 		if u := validUntil(good, i, end); u.After(covered) {
 			covered = u
 		}
 	}
 	if covered.Before(end) {
-		out = append(out, lapse{covered, end})
+		out = append(out, lapse{From: covered, To: end, Open: true})
 	}
 	return out
+}
+
+// horizon is how far the picture of a target still watched runs: to the
+// expiry of the publisher's canary valid now (the latest, when several
+// are), or to now when none is. A forgery's expiry is not the publisher's.
+func horizon(canaries []*store.Canary, now time.Time) time.Time {
+	until := now
+	for _, c := range canaries {
+		if authentic(c) && !c.Issued.IsZero() && !c.Issued.After(now) && c.Expires.After(until) {
+			until = c.Expires
+		}
+	}
+	return until
 }
 
 // marked says whether the picture shows an event of type typ, and by
@@ -190,25 +220,39 @@ func dateOf(t time.Time) string { return t.UTC().Format("2006-01-02") }
 // timeline draws a target's history as an SVG picture: one bar per canary
 // from its issue to its expiry (alternating between two rows, since a
 // canary is renewed before it expires), the lapses, and the events that
-// matter, each with a tooltip; under them a time axis and a legend. It is
-// deterministic: the same history and end make the same bytes.
-func timeline(canaries []*store.Canary, events []store.Event, end time.Time) string {
-	start, end := span(canaries, events, end)
-	sc := scale{start, end}
+// matter, each with a tooltip; under them a time axis and a legend. Time
+// runs from the first thing seen to until (horizon: the current canary's
+// expiry), with now marked and the time to come drawn pale; lapses and
+// events end at now. It is deterministic: the same history, now and until
+// make the same bytes.
+func timeline(canaries []*store.Canary, events []store.Event, now, until time.Time) string {
+	start, _ := span(canaries, events, now)
+	if ahead := max(now.Sub(start), maxAhead); until.Sub(now) > ahead {
+		until = now.Add(ahead)
+	}
+	if until.Before(now) {
+		until = now
+	}
+	sc := scale{start, until}
 	var b strings.Builder
 	list := dated(canaries)
-	gaps := lapses(canaries, end)
+	gaps := lapses(canaries, now)
 	var evs []store.Event
 	for _, e := range events {
-		if _, ok := marked(e.Type); ok && !e.At.After(end) {
+		if _, ok := marked(e.Type); ok && !e.At.After(now) {
 			evs = append(evs, e)
 		}
 	}
 	slices.SortStableFunc(evs, func(a, b store.Event) int { return a.At.Compare(b.At) })
 
-	fmt.Fprintf(&b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="timeline-title timeline-desc">`+"\n", svgWidth, svgHeight)
-	fmt.Fprintf(&b, `<title id="timeline-title">Timeline from %s to %s</title>`+"\n", dateOf(start), dateOf(end))
-	fmt.Fprintf(&b, `<desc id="timeline-desc">%s</desc>`+"\n", text(describe(list, gaps, evs, start, end)))
+	var key strings.Builder
+	height := legend(&key)
+	fmt.Fprintf(&b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="timeline-title timeline-desc">`+"\n", svgWidth, height)
+	fmt.Fprintf(&b, `<title id="timeline-title">Timeline from %s to %s</title>`+"\n", dateOf(start), dateOf(until))
+	fmt.Fprintf(&b, `<desc id="timeline-desc">%s</desc>`+"\n", text(describe(list, gaps, evs, start, now, until)))
+	// The pattern of an expiry not renewed: red stripes, unlike a lapse's
+	// solid red, so that the state now does not read as past history.
+	b.WriteString(`<defs><pattern id="timeline-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect class="hatch" width="3" height="6"/></pattern></defs>` + "\n")
 
 	// Lanes and their labels.
 	lanes := []struct {
@@ -216,21 +260,21 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 		y     float64
 	}{{"Canaries", barY + 16}, {"Lapses", lapseY + 7}, {"Events", eventY}}
 	for _, l := range lanes {
-		fmt.Fprintf(&b, `<text class="lane" x="8" y="%s">%s</text>`+"\n", num(l.y+4), l.label)
+		fmt.Fprintf(&b, `<text class="lane" x="8" y="%s" font-size="%d">%s</text>`+"\n", num(l.y+4), laneSize, l.label)
 	}
-	fmt.Fprintf(&b, `<text class="asof" x="%d" y="12">as of %s</text>`+"\n", plotRight, stamp(end))
 	fmt.Fprintf(&b, `<rect class="plot" x="%d" y="%d" width="%d" height="%d"/>`+"\n", plotLeft, plotTop, plotRight-plotLeft, plotBottom-plotTop)
 	ticks(&b, sc)
 
 	// Canaries: one bar each, or beyond maxBars groups of them; a group
 	// ends where a lapse wide enough to see begins, so that its bar never
-	// hides one.
+	// hides one. A canary without a stated expiry covers until now at
+	// most: what comes next is not known.
 	per := max((len(list)+maxBars-1)/maxBars, 1)
 	for i, k := 0, 0; i < len(list); k++ {
-		to := validUntil(list, i, end)
+		to := validUntil(list, i, now)
 		j := i + 1
 		for j < len(list) && j-i < per && sc.x(list[j].Issued)-sc.x(to) < lapseMerge {
-			if u := validUntil(list, j, end); u.After(to) {
+			if u := validUntil(list, j, now); u.After(to) {
 				to = u
 			}
 			j++
@@ -271,15 +315,26 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 		fmt.Fprintf(&b, `<rect class="%s" x="%s" y="%s" width="%s" height="14"><title>%s</title></rect>`+"\n", class, num(x0), num(y), num(w), text(tip))
 	}
 
+	// The time to come, veiled: the current canary's bar runs on to its
+	// expiry, pale. The veil lets the pointer through to the bar's tooltip.
+	xNow := sc.x(now)
+	if until.After(now) {
+		fmt.Fprintf(&b, `<rect class="future" x="%s" y="%d" width="%s" height="%d"/>`+"\n", num(xNow), plotTop, num(plotRight-xNow), plotBottom-plotTop)
+	}
+
 	// Lapses, those that begin within a few pixels of each other as one
 	// mark: frequent short lapses show as a dotted line, not as one long
-	// lapse.
-	for i := 0; i < len(gaps); {
+	// lapse. The open one, an expiry not renewed, has its own mark.
+	closed := gaps
+	if n := len(gaps); n > 0 && gaps[n-1].Open {
+		closed = gaps[:n-1]
+	}
+	for i := 0; i < len(closed); {
 		j := i + 1
-		for j < len(gaps) && sc.x(gaps[j].From)-sc.x(gaps[i].From) < lapseMerge {
+		for j < len(closed) && sc.x(closed[j].From)-sc.x(closed[i].From) < lapseMerge {
 			j++
 		}
-		group := gaps[i:j]
+		group := closed[i:j]
 		x0, x1 := sc.x(group[0].From), sc.x(group[len(group)-1].To)
 		tip := lapseTip(group[0])
 		if len(group) > 1 {
@@ -291,6 +346,11 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 		}
 		fmt.Fprintf(&b, `<rect class="lapse" x="%s" y="%d" width="%s" height="14"><title>%s</title></rect>`+"\n", num(x0), lapseY, num(max(x1-x0, 1.5)), text(tip))
 		i = j
+	}
+	if len(closed) < len(gaps) {
+		g := gaps[len(gaps)-1]
+		x0 := sc.x(g.From)
+		fmt.Fprintf(&b, `<rect class="lapse expired" x="%s" y="%d" width="%s" height="14"><title>%s</title></rect>`+"\n", num(x0), lapseY, num(max(xNow-x0, 1.5)), text(lapseTip(g)))
 	}
 
 	// Events, merged when their marks would overlap.
@@ -321,9 +381,29 @@ func timeline(canaries []*store.Canary, events []store.Event, end time.Time) str
 		i = j
 	}
 
-	legend(&b)
+	// Now: a line across the lanes, and its label above the plot, kept
+	// inside the picture.
+	fmt.Fprintf(&b, `<line class="now" x1="%s" y1="%d" x2="%s" y2="%d"/>`+"\n", num(xNow), plotTop-4, num(xNow), plotBottom+4)
+	label := "now: " + stamp(now)
+	w := labelWidth(label)
+	anchor := "middle"
+	switch {
+	case xNow+w/2 > svgWidth-4:
+		anchor = "end"
+	case xNow-w/2 < 4:
+		anchor = "start"
+	}
+	fmt.Fprintf(&b, `<text class="asof" x="%s" y="%d" font-size="%d" text-anchor="%s">%s</text>`+"\n", num(xNow), plotTop-8, labelSize, anchor, label)
+
+	b.WriteString(key.String())
 	b.WriteString("</svg>")
 	return b.String()
+}
+
+// labelWidth is a generous estimate of the width of a label of the
+// picture (labelSize), for laying labels out clear of each other.
+func labelWidth(s string) float64 {
+	return charWidth * labelSize * float64(len([]rune(s)))
 }
 
 // ticks draws the time axis, with steps a reader counts in: days, weeks,
@@ -363,10 +443,9 @@ func ticks(b *strings.Builder, sc scale) {
 			continue
 		}
 		x := num(sc.x(t))
-		fmt.Fprintf(b, `<line class="tick" x1="%s" y1="%d" x2="%s" y2="%d"/><text class="axis" x="%s" y="%d">%s</text>`+"\n",
-			x, plotTop, x, plotBottom+4, x, plotBottom+18, t.Format(st.layout))
+		fmt.Fprintf(b, `<line class="tick" x1="%s" y1="%d" x2="%s" y2="%d"/><text class="axis" x="%s" y="%d" font-size="%d" text-anchor="middle">%s</text>`+"\n",
+			x, plotTop, x, plotBottom+4, x, plotBottom+18, labelSize, t.Format(st.layout))
 	}
-	fmt.Fprintf(b, `<line class="now" x1="%d" y1="%d" x2="%d" y2="%d"/>`+"\n", plotRight, plotTop-4, plotRight, plotBottom+4)
 }
 
 func mark(kind string, x, y float64) string {
@@ -381,30 +460,39 @@ func mark(kind string, x, y float64) string {
 	return fmt.Sprintf(`<rect x="%s" y="%s" width="11" height="11"/>`, num(x-5.5), num(y-5.5)) // expired: square
 }
 
-func legend(b *strings.Builder) {
+// legend writes the legend, in rows as wide as the picture allows, and
+// returns the picture's height.
+func legend(b *strings.Builder) int {
 	items := []struct{ class, kind, label string }{
-		{"", "", "canary valid"}, {"lapse", "", "lapse"}, {"ev critical", "statement", "statement removed or reworded"},
-		{"ev critical", "key", "new key, replay, invalid"}, {"ev warning", "gone", "vanished or unreachable"}, {"ev critical", "expired", "expired"},
+		{"bar", "", "canary valid"}, {"bar ahead", "", "to come"},
+		{"lapse", "", "lapse: renewed late"}, {"lapse expired", "", "expired: not renewed"},
+		{"ev critical", "statement", "statement removed or reworded"}, {"ev critical", "key", "new key, replay, invalid"},
+		{"ev warning", "gone", "vanished or unreachable"}, {"ev critical", "expired", "found expired"},
 	}
-	x := float64(plotLeft)
+	x, y := float64(plotLeft), legendY
 	for _, it := range items {
-		switch {
-		case it.kind != "":
-			fmt.Fprintf(b, `<g class="%s">%s</g>`, it.class, mark(it.kind, x+6, legendY+6))
-		case it.class == "lapse":
-			fmt.Fprintf(b, `<rect class="lapse" x="%s" y="%d" width="12" height="12"/>`, num(x), legendY)
-		default:
-			fmt.Fprintf(b, `<rect class="bar" x="%s" y="%d" width="12" height="12"/>`, num(x), legendY)
+		w := 17 + labelWidth(it.label)
+		if x > plotLeft && x+w > svgWidth-8 {
+			x, y = plotLeft, y+legendRow
 		}
-		fmt.Fprintf(b, `<text class="legend" x="%s" y="%d">%s</text>`+"\n", num(x+17), legendY+10, it.label)
-		x += 17 + 6.4*float64(len(it.label)) + 18
+		if it.kind != "" {
+			fmt.Fprintf(b, `<g class="%s">%s</g>`, it.class, mark(it.kind, x+6, float64(y+6)))
+		} else {
+			fmt.Fprintf(b, `<rect class="%s" x="%s" y="%d" width="12" height="12"/>`, it.class, num(x), y)
+		}
+		fmt.Fprintf(b, `<text class="legend" x="%s" y="%d" font-size="%d">%s</text>`+"\n", num(x+17), y+10, labelSize, it.label)
+		x += w + 18
 	}
+	return y + 12 + 10
 }
 
 // describe is the picture in words, for readers who cannot see it.
-func describe(list []*store.Canary, gaps []lapse, evs []store.Event, start, end time.Time) string {
+func describe(list []*store.Canary, gaps []lapse, evs []store.Event, start, end, until time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "From %s to %s: %d dated canaries", dateOf(start), dateOf(end), len(list))
+	if until.After(end) {
+		fmt.Fprintf(&b, ", the current one valid until %s", stamp(until))
+	}
 	if len(gaps) == 0 {
 		b.WriteString(", and no lapse")
 	} else {
@@ -417,8 +505,8 @@ func describe(list []*store.Canary, gaps []lapse, evs []store.Event, start, end 
 			}
 		}
 		fmt.Fprintf(&b, "; %d lapse(s), %s in all, the longest from %s to %s", len(gaps), human(total), stamp(longest.From), stamp(longest.To))
-		if last := gaps[len(gaps)-1]; !last.To.Before(end) {
-			fmt.Fprintf(&b, "; lapsed since %s", stamp(last.From))
+		if last := gaps[len(gaps)-1]; last.Open {
+			fmt.Fprintf(&b, "; expired since %s, not renewed", stamp(last.From))
 		}
 	}
 	counts := map[string]int{}
@@ -463,6 +551,9 @@ func canaryTip(c *store.Canary) string {
 }
 
 func lapseTip(l lapse) string {
+	if l.Open {
+		return fmt.Sprintf("expired: no canary since %s (%s up to now): the last one was not renewed", stamp(l.From), human(l.Duration()))
+	}
 	return fmt.Sprintf("lapse: no valid canary from %s to %s (%s)", stamp(l.From), stamp(l.To), human(l.Duration()))
 }
 

@@ -116,8 +116,8 @@ func wellFormed(t *testing.T, svg string) (titles []string) {
 
 func TestTimelineGolden(t *testing.T) {
 	cs, events, end := history()
-	svg := timeline(cs, events, end)
-	if again := timeline(cs, events, end); again != svg {
+	svg := timeline(cs, events, end, end)
+	if again := timeline(cs, events, end, end); again != svg {
 		t.Fatal("the timeline differs from one rendering to the next")
 	}
 	titles := wellFormed(t, svg)
@@ -127,7 +127,7 @@ func TestTimelineGolden(t *testing.T) {
 		`could not check for 2 days\x1b[31m`,                                    // no control characters: escaped as the command line does
 		"lapse: no valid canary from 2026-07-02 12:00 UTC to 2026-07-10 12:00 UTC (8 days)",
 		"lapse: no valid canary from 2026-10-15 12:00 UTC to 2026-12-27 12:00 UTC (73 days)", // the forgery covers nothing
-		"lapse: no valid canary from 2027-07-02 12:00 UTC to 2027-07-15 12:00 UTC (13 days)",
+		"expired: no canary since 2027-07-02 12:00 UTC (13 days up to now): the last one was not renewed",
 		"canary 4: issued 2026-09-28 12:00 UTC, valid until 2027-01-03 12:00 UTC; no good signature",
 		"2 events:\n2026-12-27 12:00 UTC CRITICAL statement-removed",
 	} {
@@ -169,7 +169,7 @@ func TestTimelineBounded(t *testing.T) {
 		events = append(events, store.Event{At: t0.Add(time.Duration(i) * 4 * time.Hour), Type: "unreachable", Status: verdict.Unknown, Message: "down"})
 	}
 	end := d.Add(day)
-	svg := timeline(cs, events, end)
+	svg := timeline(cs, events, end, end)
 	wellFormed(t, svg)
 	if len(svg) > 150_000 {
 		t.Errorf("the timeline of 3650 canaries and 20000 events is %d bytes", len(svg))
