@@ -148,6 +148,8 @@ type targetPage struct {
 	row
 	Current     *store.Canary
 	CurrentN    int
+	FirstWhy    []reason // why Current was not good when first seen
+	Why         []reason // why the target is CRITICAL
 	Issuer      string
 	Statements  []canary.Statement
 	Text        string // the signed text, when it has no statements to list
@@ -221,7 +223,11 @@ func (d *data) page(at time.Time) []byte {
 	if c := p.Current; c != nil {
 		p.CurrentFile = fmt.Sprintf("../archive/%s/%06d.txt", archiveDir(d.o.Target), p.CurrentN)
 		p.Issuer, p.Statements, p.Text = content(c, slices.Contains(d.kinds[c.ID], "sig"))
+		if !c.Good {
+			p.FirstWhy = firstSeenReasons(d.events, c)
+		}
 	}
+	p.Why = statusReasons(d.events, d.o)
 	// The picture of a target still watched runs on to its canary's
 	// expiry; a retired one's ends when it was retired.
 	until := end

@@ -215,6 +215,11 @@ func TestWrite(t *testing.T) {
 		"no good signature: not the publisher", `href="../archive/example-org-` + f.org.ID[:8] + `/000004.txt.sig"`,
 		`href="../archive/example-org-` + f.org.ID[:8] + `/000004.txt.tsr"`,
 		`<a href="https://example.org/canary.txt" rel="noopener noreferrer">`,
+		// Why: serial 3 dropped a statement when first seen; the target is
+		// CRITICAL since it expired and vanished.
+		"and was not accepted since: a statement it made before was removed.</p>",
+		"<dt>Why CRITICAL</dt>", "its expiry date passed with no newer canary published (",
+		"the canary can no longer be found at its location (",
 	} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("the page of example-org lacks %q", want)

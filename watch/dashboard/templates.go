@@ -47,6 +47,7 @@ time { white-space: nowrap; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
 dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; }
 ul.statements li { margin: 0.4rem 0; }
+ul.why { margin: 0; padding-left: 1.1rem; } ul.why li { overflow-wrap: anywhere; }
 code, pre, .fp { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9rem; }
 .fp { overflow-wrap: anywhere; }
 pre { background: var(--code); padding: 0.8rem; border: 1px solid var(--line); white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -141,8 +142,10 @@ const head = `<!DOCTYPE html>
 `
 
 // when is a date, or a dash; cell is one in a table, whose caption says
-// that times are in UTC.
+// that times are in UTC; reason is an event that explains a status, in
+// plain words when its type has them, else by its message.
 const defs = `{{define "when"}}{{if .IsZero}}<span aria-label="none">–</span>{{else}}<time datetime="{{iso .}}">{{stamp .}}</time>{{end}}{{end}}` +
+	`{{define "reason"}}{{if .Words}}{{.Words}}{{else}}{{display .Message}}{{end}}{{end}}` +
 	`{{define "cell"}}{{if .IsZero}}<span aria-label="none">–</span>{{else}}<time datetime="{{iso .}}">{{minute .}}</time>{{end}}{{end}}`
 
 var indexTemplate = sync.OnceValue(func() *template.Template {
@@ -223,6 +226,8 @@ var targetTemplate = sync.OnceValue(func() *template.Template {
 <dl>
 <dt>Location</dt><dd>{{if .Link}}<a href="{{.Link}}" rel="noopener noreferrer">{{display .Location}}</a>{{else}}{{display .Location}}{{end}}</dd>
 <dt>Status</dt><dd><span class="st {{.Class}}">{{.Label}}</span>{{if .Soft}} (reported: {{status .Status}}; {{.Failures}} failed check(s) in a row){{end}}</dd>
+{{with .Why}}<dt>Why CRITICAL</dt><dd><ul class="why">{{range .}}<li>{{template "reason" .}} (<time datetime="{{iso .At}}">{{stamp .At}}</time>){{if .Words}}{{with .Message}}: {{display .}}{{end}}{{end}}</li>
+{{end}}</ul></dd>{{end}}
 <dt>Last check</dt><dd>{{template "when" .LastCheck}}</dd>
 <dt>Last change</dt><dd>{{template "when" .LastChange}}</dd>
 <dt>Watched since</dt><dd>{{template "when" .Created}}</dd>
@@ -235,7 +240,7 @@ var targetTemplate = sync.OnceValue(func() *template.Template {
 <h2 id="current">The canary served now</h2>
 {{with .Current}}
 {{if not (authentic .)}}<p class="notice"><strong>This canary has no good signature by the keys of the watch list</strong>: it is not known to come from the publisher. Its text is shown as it was served.</p>
-{{else if not .Good}}<p class="notice"><strong>This canary was {{status .Status}} when first seen</strong> and was not accepted since: see the events below (a statement removed or reworded, a new key, a replay).</p>{{end}}
+{{else if not .Good}}<p class="notice"><strong>This canary was {{status .Status}} when first seen</strong> and was not accepted since: {{with $.FirstWhy}}{{range $i, $r := .}}{{if $i}}; {{end}}{{template "reason" $r}}{{end}}.{{else}}see the events below.{{end}}</p>{{end}}
 <dl>
 <dt>Canary</dt><dd>{{if eq .Kind "canarykit"}}serial {{.Serial}}{{else}}{{display .Kind}}{{end}}, <a href="{{$.CurrentFile}}">file {{printf "%06d" $.CurrentN}}.txt</a></dd>
 {{with $.Issuer}}<dt>Issuer</dt><dd>{{display .}}</dd>{{end}}

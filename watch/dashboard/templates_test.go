@@ -17,7 +17,7 @@ func TestLazyValues(t *testing.T) {
 					t.Errorf("the %s template does not parse: %v", name, r)
 				}
 			}()
-			for _, def := range []string{name, "when", "cell"} {
+			for _, def := range []string{name, "when", "cell", "reason"} {
 				if tmpl().Lookup(def) == nil {
 					t.Errorf("the %s template lacks %q", name, def)
 				}
