@@ -147,6 +147,8 @@ func TestHostileTextEscaped(t *testing.T) {
 		`Mallory ` + esc + `\u2066 &lt;mallory@example.org&gt;`,
 		`<td class="msg">statement &#34;x&#34; was REMOVED; it said: &#34;` + esc + `&#34;</td>`,
 		`statement-removed: statement &#34;x&#34; was REMOVED; it said: &#34;` + esc + `&#34;</title>`,
+		// And as the reason it is CRITICAL.
+		`</time>): statement &#34;x&#34; was REMOVED; it said: &#34;` + esc + `&#34;</li>`,
 	} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("the page lacks %q", want)
