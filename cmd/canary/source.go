@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/verify"
@@ -40,6 +41,10 @@ func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 	})
 	if err != nil {
 		var se *source.Error
+		var many *source.TooManyError
+		if errors.As(err, &many) {
+			return nil, fmt.Errorf("%v with --sig", many)
+		}
 		if source.IsURL(src) && errors.As(err, &se) && !se.Signature && se.Err != nil {
 			return nil, explain(se.Err) // fetch.go: the flag that moves a limit
 		}
