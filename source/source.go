@@ -16,9 +16,9 @@
 // path with their start page.
 //
 // Limits: at most MaxNeighbourSignatures signature files beside a file
-// (more is an error, not a guess), MaxTokens timestamp tokens, and one
-// timeout (Options.Timeout) shared by all the files fetched beside a URL,
-// so that a hostile server cannot stretch a read to many timeouts.
+// (more is a *TooManyError, not a guess), MaxTokens timestamp tokens, and
+// one timeout (Options.Timeout) shared by all the files fetched beside a
+// URL, so that a hostile server cannot stretch a read to many timeouts.
 //
 // What the fetch was (the final URL, status, size, digest, redirects) is an
 // INFO note (verify.Note), and so is a fetch over plain HTTP and a file
@@ -26,14 +26,16 @@
 // read, never a verdict. A failure to read the canary itself is an *Error,
 // whose Kind tells a canary that is gone (a missing file, 404, 410) from one
 // that could not be read (network, I/O, a server error, a limit) and from a
-// source that cannot be used as given.
+// source that cannot be used as given. Callers classify it with errors.As
+// (*Error, *TooManyError, and the *fetch.Error inside), never by its text.
 //
 // A conditional GET: with Options.Validators, a server that answers 304
 // gives an Input with NotModified set and nothing else read; what to judge
 // then is the caller's (the watchdog judges its stored copy).
 //
-// Where the two callers differ on purpose, they differ after Read, on the
-// same Input:
+// This is the one place that says where canary verify and the watchdog
+// (package watch) differ on purpose. They read alike, and differ only after
+// Read, on the same Input or *Error:
 //
 //   - A web page with no signed block (Input.Page set, Input.Blocks empty):
 //     canary verify says UNKNOWN ("no signed canary found on the page"),
@@ -41,8 +43,17 @@
 //     canary vanished, since a page that had one no longer shows it.
 //   - Unsigned text (not clearsigned, no page, no signature found beside
 //     it): canary verify judges it and says why it is not signed; the
-//     watchdog calls the canary vanished and never stores the text
-//     (watch/read.go unsigned), so that a notice cannot stand in for it.
+//     watchdog calls the canary vanished and never stores the text, so
+//     that a notice cannot stand in for it.
+//   - Gone (Error.Kind): canary verify says UNKNOWN; the watchdog calls
+//     the canary vanished. Unreachable and BadInput: UNKNOWN for both, and
+//     for the watchdog a soft failure, reported only after several in a
+//     row (unreachable_after, unreachable_for).
+//   - 304 Not Modified (Input.NotModified): canary verify never asks; the
+//     watchdog judges the canary and files it stored.
+//   - Too many signature files (*TooManyError): both refuse; canary verify
+//     says to give the right ones with --sig, the watchdog with sigs: in
+//     the watch list.
 package source
 
 import (
@@ -67,6 +78,20 @@ import (
 // MaxNeighbourSignatures bounds the signature files read beside a file:
 // real canaries have one per signer, at most a handful.
 const MaxNeighbourSignatures = 64
+
+// A TooManyError is why a file was not read: more than
+// MaxNeighbourSignatures files beside it look like its signatures. Its
+// message ends "give the right ones": each caller says how (canary verify
+// --sig, a watch target's sigs:).
+type TooManyError struct {
+	File string
+	N    int // the files found
+}
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("%d files beside %s look like its signatures (%s.sig.*, ...), more than the %d read beside a canary; give the right ones",
+		e.N, e.File, e.File, MaxNeighbourSignatures)
+}
 
 // MaxTokens bounds the timestamp files read beside a canary.
 const MaxTokens = 20
@@ -428,7 +453,7 @@ func plainHTTP(res *fetch.Response) bool {
 // to a file the usual ways: FILE.asc, FILE.sig, and one per signer as
 // FILE.sig.NAME or FILE.asc.NAME (Qubes, Namecoin). Files that are not
 // OpenPGP signatures (signify's FILE.sig, say) are skipped; more than
-// MaxNeighbourSignatures candidates is an error.
+// MaxNeighbourSignatures candidates is a *TooManyError.
 func NeighbourSignatures(file string) ([][]byte, error) {
 	var names []string
 	for _, pattern := range []string{file + ".asc", file + ".sig", file + ".sig.*", file + ".asc.*"} {
@@ -439,7 +464,7 @@ func NeighbourSignatures(file string) ([][]byte, error) {
 		names = append(names, m...)
 	}
 	if len(names) > MaxNeighbourSignatures {
-		return nil, fmt.Errorf("%d files beside %s look like its signatures (%s.sig.*, ...), more than the %d verify reads; give the right ones with --sig", len(names), file, file, MaxNeighbourSignatures)
+		return nil, &TooManyError{File: file, N: len(names)}
 	}
 	var sigs [][]byte
 	for _, n := range names {

@@ -134,16 +134,16 @@ func (w *Watcher) check(ctx context.Context, t *Target, id store.Target, st *sto
 	if ctx.Err() != nil {
 		return nil, nil // stopping: a check cut short is not a fact about the target
 	}
-	rec.HTTPStatus = in.source.Status
-	rec.KeepValidators, rec.ETag, rec.LastModified = in.cached, in.etag, in.lastModified
+	rec.HTTPStatus = in.Source.Status
+	rec.KeepValidators, rec.ETag, rec.LastModified = in.cached, in.ETag, in.LastModified
 
-	opts := verify.Options{Keys: ks.list, Threshold: t.Threshold, At: at, Signatures: in.sigs, MaxAge: t.MaxAge,
-		WarnBefore: t.WarnBefore, Freshness: verify.FreshnessOptions{Tokens: in.tokens}}
+	opts := verify.Options{Keys: ks.list, Threshold: t.Threshold, At: at, Signatures: in.Sigs, MaxAge: t.MaxAge,
+		WarnBefore: t.WarnBefore, Freshness: verify.FreshnessOptions{Tokens: in.Tokens}}
 	ks.use.Lock()
 	r, body, others := judge(in, opts, st.Baseline)
 	ks.use.Unlock()
-	r.Source = in.source
-	for _, n := range in.notes {
+	r.Source = in.Source
+	for _, n := range in.Notes {
 		r.AddCheck(n) // a note (INFO) stays one
 	}
 	for _, o := range others {
@@ -172,30 +172,30 @@ func judge(in *input, opts verify.Options, base *store.Canary) (*verify.Result, 
 		}
 		return verify.Verify(data, o)
 	}
-	if !in.page {
-		return one(in.data), in.data, nil
+	if !in.Page {
+		return one(in.Data), in.Data, nil
 	}
-	r, best, all := verify.JudgePageAll(in.blocks, one)
+	r, best, all := verify.JudgePageAll(in.Blocks, one)
 	if best < 0 {
 		return r, nil, nil
 	}
-	in.source.Block = best + 1
+	in.Source.Block = best + 1
 	var others []block
 	for i, o := range all {
 		if i != best && o.Genuine() {
-			others = append(others, block{in.blocks[i], o})
+			others = append(others, block{in.Blocks[i], o})
 		}
 	}
-	return r, in.blocks[best], others
+	return r, in.Blocks[best], others
 }
 
 // canaryOf is the history's record of a canary judged r.
 func canaryOf(r *verify.Result, body []byte, files []store.File, in *input) *store.Canary {
-	c := &store.Canary{Body: body, Files: files, Digest: r.Digest, Signers: goodSigners(r), Source: in.source.Location,
+	c := &store.Canary{Body: body, Files: files, Digest: r.Digest, Signers: goodSigners(r), Source: in.Source.Location,
 		Issued: issuedOf(r), Expires: expiresOf(r), Kind: "unparsed", Status: r.Status}
 	c.Good = r.Status == verify.OK || r.Status == verify.Warning
-	if in.source.FinalURL != "" {
-		c.Source = in.source.FinalURL
+	if in.Source.FinalURL != "" {
+		c.Source = in.Source.FinalURL
 	}
 	if r.Digest == "" {
 		c.Digest = canary.Digest(body)
@@ -286,10 +286,10 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 		return
 	}
 	var files []store.File
-	for _, s := range in.sigs {
+	for _, s := range in.Sigs {
 		files = append(files, store.File{Kind: "sig", Data: s})
 	}
-	for _, tk := range in.tokens {
+	for _, tk := range in.Tokens {
 		files = append(files, store.File{Kind: "tsr", Data: tk})
 	}
 	c := canaryOf(r, body, files, in)

@@ -20,6 +20,7 @@ import (
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/schema"
+	"github.com/canarykit/canarykit/source"
 )
 
 // Config is a watch list, loaded and checked: every duration parsed, every
@@ -415,7 +416,7 @@ func (l *loader) body(p *problems, raw *rawFile, filename, absPath string, data 
 			p.add("%s: give either url or file", where)
 		}
 		for _, s := range rt.Sigs {
-			if !isURL(s) {
+			if !source.IsURL(s) {
 				s = abs(dir, s)
 			}
 			t.Sigs = append(t.Sigs, s)
@@ -821,9 +822,4 @@ func abs(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
-}
-
-func isURL(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }

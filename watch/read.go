@@ -5,33 +5,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
-// input is what reading a target yields, as canary verify reads a SOURCE
-// (cmd/canary/source.go, fetch.go): the canary, or the signed blocks of a
-// page, and the files published beside it.
+// input is what reading a target yields: package source reads it, as it
+// does for canary verify (the canary, or the signed blocks of a page, and
+// the files published beside it).
 type input struct {
-	data   []byte
-	blocks [][]byte // a web page's signed blocks; data is then the page
-	page   bool
-	sigs   [][]byte
-	tokens [][]byte
-	source *verify.Source
-	notes  []verify.Check
-	// cached is set when the server answered 304: data and the files are
+	*source.Input
+	// cached is set when the server answered 304: Data and the files are
 	// the stored canary's.
-	cached             bool
-	etag, lastModified string
+	cached bool
 }
 
 // failure is a check that read no canary.
@@ -49,103 +39,95 @@ const (
 	failKeys        = "keys"
 )
 
-// maxTokens bounds the timestamp files read beside a canary, as verify does.
-const maxTokens = 20
+// setupError is the watchdog's own failure to make a target's fetcher
+// (its proxy), told apart from the target's failures by errors.As.
+type setupError struct{ err error }
 
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
+
+// read reads t through package source. What is the watchdog's own is
+// here: the validators of the stored canary and the stored copy judged
+// again on 304, the failure kinds source's errors map to, and a canary
+// replaced by no signed canary (a page without a block, unsigned text),
+// which the watchdog calls vanished (see package source).
 func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.Time) (*input, *failure) {
-	if t.File != "" {
-		return readFile(t, at)
-	}
-	f, err := w.fetcher(t)
-	if err != nil {
-		return nil, &failure{kind: failKeys, err: err}
-	}
+	src := t.File
 	var v *fetch.Validators
-	if st.LastSeen != nil && (st.ETag != "" || st.LastModified != "") {
-		v = &fetch.Validators{ETag: st.ETag, LastModified: st.LastModified}
-	}
-	res, err := f.Get(ctx, t.URL, v)
-	if err != nil {
-		var fe *fetch.Error
-		switch {
-		case errors.As(err, &fe) && fe.Gone():
-			return nil, &failure{kind: failVanished, status: fe.Status, err: fmt.Errorf("the canary is gone: %v", err)}
-		case errors.As(err, &fe):
-			return nil, &failure{kind: failUnreachable, status: fe.Status, err: err}
+	if src == "" {
+		src = t.URL
+		if st.LastSeen != nil && (st.ETag != "" || st.LastModified != "") {
+			v = &fetch.Validators{ETag: st.ETag, LastModified: st.LastModified}
 		}
-		return nil, &failure{kind: failUnreachable, err: err}
 	}
-	in := &input{
-		data: res.Body,
-		source: &verify.Source{Location: t.URL, FinalURL: res.FinalURL, Redirects: res.Redirects, Status: res.Status,
-			FetchedAt: at.UTC().Truncate(time.Second), Digest: canary.Digest(res.Body)},
-		etag: res.ETag, lastModified: res.LastModified,
+	got, err := source.Read(ctx, src, source.Options{
+		Fetcher: func() (*fetch.Fetcher, error) {
+			f, err := w.fetcher(t)
+			if err != nil {
+				return nil, &setupError{err}
+			}
+			return f, nil
+		},
+		Timeout:    t.Timeout,
+		Sigs:       t.Sigs,
+		Now:        at,
+		Validators: v,
+	})
+	if err != nil {
+		return nil, failureOf(t, err)
 	}
-	if res.NotModified {
+	in := &input{Input: got}
+	if in.NotModified {
 		// The server says the canary is the one we have: judge that one
 		// again (time has moved on), without asking for its files.
-		in.cached, in.data = true, st.LastSeen.Body
-		in.source.Digest = canary.Digest(in.data)
+		in.cached, in.Data = true, st.LastSeen.Body
+		in.Source.Digest = canary.Digest(in.Data)
 		for _, f := range st.LastSeen.Files {
 			if f.Kind == "sig" {
-				in.sigs = append(in.sigs, f.Data)
+				in.Sigs = append(in.Sigs, f.Data)
 			} else {
-				in.tokens = append(in.tokens, f.Data)
+				in.Tokens = append(in.Tokens, f.Data)
 			}
 		}
-		in.notes = append(in.notes, verify.Note("source",
-			fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", res.FinalURL, st.LastSeen.LastSeen.Format("2006-01-02 15:04 UTC"))))
-		if fail := unsigned(res.FinalURL, in); fail != nil { // stored by an earlier version
-			return nil, fail
-		}
-		return in, nil
+		in.Notes = append(in.Notes, verify.Note("source",
+			fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", in.Source.FinalURL, st.LastSeen.LastSeen.Format("2006-01-02 15:04 UTC"))))
 	}
-	in.notes = append(in.notes, verify.Note("source",
-		fmt.Sprintf("fetched %s: %d, %d bytes, %s", res.FinalURL, res.Status, len(res.Body), in.source.Digest)))
-	for _, s := range t.Sigs {
-		sig, err := w.readSig(ctx, f, s)
-		if err != nil {
-			return nil, &failure{kind: failUnreachable, err: err}
-		}
-		in.sigs = append(in.sigs, sig)
+	where := t.File
+	if where == "" {
+		where = in.Source.FinalURL
 	}
-	// The files beside the canary share one timeout, so that a hostile
-	// server cannot stretch a check to many.
-	nctx, cancel := context.WithTimeout(ctx, t.Timeout)
-	defer cancel()
-	if fetch.IsHTML(res.ContentType, res.Body) {
-		in.blocks = fetch.ExtractBlocks(res.Body)
+	if in.Page && len(in.Blocks) == 0 {
+		return nil, &failure{kind: failVanished, status: in.Source.Status,
+			err: fmt.Errorf("no signed canary on the page %s: it shows no \"-----BEGIN PGP SIGNED MESSAGE-----\" block", where)}
 	}
-	if len(t.Sigs) == 0 && len(in.blocks) == 0 && !bytes.Contains(res.Body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
-		for _, ext := range []string{".asc", ".sig"} {
-			if body := w.neighbour(nctx, f, res.FinalURL, ext, in); body != nil && verify.NeighbourSignature(body) == nil {
-				in.sigs = append(in.sigs, body)
-			}
-		}
-	}
-	if fetch.IsHTML(res.ContentType, res.Body) && len(in.sigs) == 0 {
-		in.page = true
-		if len(in.blocks) == 0 {
-			return nil, &failure{kind: failVanished, status: res.Status,
-				err: fmt.Errorf("no signed canary on the page %s: it shows no \"-----BEGIN PGP SIGNED MESSAGE-----\" block", res.FinalURL)}
-		}
-	}
-	if fail := unsigned(res.FinalURL, in); fail != nil {
+	if fail := unsigned(where, in); fail != nil { // on 304: stored by an earlier version
 		return nil, fail
 	}
-	for i := range maxTokens {
-		name := canary.TokenName(res.FinalURL, i)
-		token := w.neighbour(nctx, f, name, "", in)
-		if token == nil {
-			break
-		}
-		if err := verify.NeighbourToken(token); err != nil {
-			in.notes = append(in.notes, verify.NotToken(name, err))
-			break
-		}
-		in.tokens = append(in.tokens, token)
-	}
 	return in, nil
+}
+
+// failureOf maps source's typed errors to the watchdog's failure kinds: a
+// canary that is gone (a missing file, 404, 410) has vanished; the
+// watchdog's own proxy that cannot be used is its own failure (keys, as
+// for the keys it could not get); anything else (network, I/O, a server
+// error, a limit, a signature that cannot be read) could not be checked.
+func failureOf(t *Target, err error) *failure {
+	var se *source.Error
+	var setup *setupError
+	var many *source.TooManyError
+	switch {
+	case errors.As(err, &setup):
+		return &failure{kind: failKeys, err: setup}
+	case errors.As(err, &many):
+		return &failure{kind: failUnreachable, err: fmt.Errorf("%v with sigs: in the watch list", many)}
+	case !errors.As(err, &se):
+		return &failure{kind: failUnreachable, err: err}
+	case se.Kind == source.Gone && !se.Signature && t.File != "":
+		return &failure{kind: failVanished, err: fmt.Errorf("the canary file is gone: %v", se.Err)}
+	case se.Kind == source.Gone && !se.Signature:
+		return &failure{kind: failVanished, status: se.Status, err: fmt.Errorf("the canary is gone: %v", se.Err)}
+	}
+	return &failure{kind: failUnreachable, status: se.Status, err: se}
 }
 
 // unsigned is the failure for a canary replaced by text that nobody
@@ -153,103 +135,9 @@ func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.
 // however plausible the text. It is never judged or stored as a canary,
 // so it can neither start a lapse of its own nor hide one.
 func unsigned(where string, in *input) *failure {
-	if in.page || len(in.sigs) > 0 || bytes.Contains(in.data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
+	if in.Page || len(in.Sigs) > 0 || bytes.Contains(in.Data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
 		return nil
 	}
-	return &failure{kind: failVanished, status: in.source.Status,
-		err: fmt.Errorf("%s holds %d bytes of unsigned text instead of a signed canary (no signed block, and no signature file beside it): anyone could have written it", where, len(in.data))}
-}
-
-func (w *Watcher) readSig(ctx context.Context, f *fetch.Fetcher, s string) ([]byte, error) {
-	if !isURL(s) {
-		b, err := canary.ReadFile(s)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the signature file: %v", err)
-		}
-		return b, nil
-	}
-	res, err := f.GetAny(ctx, s)
-	if err != nil {
-		return nil, fmt.Errorf("cannot fetch the signature %s: %v", s, err)
-	}
-	return res.Body, nil
-}
-
-// neighbour fetches base+ext; absence (404, 410, 403) is normal and
-// silent, and any other failure a note: the canary itself was read.
-func (w *Watcher) neighbour(ctx context.Context, f *fetch.Fetcher, base, ext string, in *input) []byte {
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil
-	}
-	u.Path += ext
-	u.RawPath = ""
-	res, err := f.GetAny(ctx, u.String())
-	var fe *fetch.Error
-	switch {
-	case err == nil:
-		return res.Body
-	case errors.As(err, &fe) && (fe.Gone() || fe.Status == 403):
-		return nil
-	}
-	in.notes = append(in.notes, verify.Note("source",
-		fmt.Sprintf("could not fetch %s, so it was not used: %v", u, err)))
-	return nil
-}
-
-// readFile reads a canary on this machine and the files beside it, named
-// as canary verify looks for them.
-func readFile(t *Target, at time.Time) (*input, *failure) {
-	data, err := canary.ReadFile(t.File)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &failure{kind: failVanished, err: fmt.Errorf("the canary file is gone: %v", err)}
-	}
-	if err != nil {
-		return nil, &failure{kind: failUnreachable, err: fmt.Errorf("cannot read the canary: %v", err)}
-	}
-	in := &input{data: data, source: &verify.Source{Location: t.File, FetchedAt: at.UTC().Truncate(time.Second), Digest: canary.Digest(data)}}
-	for _, s := range t.Sigs {
-		b, err := canary.ReadFile(s)
-		if err != nil {
-			return nil, &failure{kind: failUnreachable, err: fmt.Errorf("cannot read the signature file: %v", err)}
-		}
-		in.sigs = append(in.sigs, b)
-	}
-	if len(t.Sigs) == 0 && !bytes.Contains(data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
-		var names []string
-		for _, pattern := range []string{t.File + ".asc", t.File + ".sig", t.File + ".sig.*", t.File + ".asc.*"} {
-			m, _ := filepath.Glob(globEscape(pattern))
-			names = append(names, m...)
-		}
-		for _, n := range names {
-			if b, err := canary.ReadFile(n); err == nil {
-				if _, err := canary.ReadSignatures(b); err == nil {
-					in.sigs = append(in.sigs, b)
-				}
-			}
-		}
-	}
-	if fail := unsigned(t.File, in); fail != nil {
-		return nil, fail
-	}
-	for i := range maxTokens {
-		b, err := canary.ReadFile(canary.TokenName(t.File, i))
-		if err != nil {
-			break
-		}
-		in.tokens = append(in.tokens, b)
-	}
-	return in, nil
-}
-
-func globEscape(pattern string) string {
-	star := strings.HasSuffix(pattern, ".*")
-	if star {
-		pattern = strings.TrimSuffix(pattern, "*")
-	}
-	pattern = strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, `\`, `\\`).Replace(pattern)
-	if star {
-		pattern += "*"
-	}
-	return pattern
+	return &failure{kind: failVanished, status: in.Source.Status,
+		err: fmt.Errorf("%s holds %d bytes of unsigned text instead of a signed canary (no signed block, and no signature file beside it): anyone could have written it", where, len(in.Data))}
 }

@@ -55,13 +55,13 @@ func verifyChained(ios *streams, source string, f *verifyFlags) (r *verify.Resul
 	if err != nil {
 		return verify.Unchecked("input", err), nil
 	}
-	opts.Signatures = in.sigs
+	opts.Signatures = in.Sigs
 	if len(f.fresh.tokens) == 0 {
-		opts.Freshness.Tokens = in.tokens
+		opts.Freshness.Tokens = in.Tokens
 	}
 	judge := func(o verify.Options) *verify.Result {
 		r := verifyInput(in, o)
-		r.Source = in.source
+		r.Source = in.Source
 		return r
 	}
 	r = judge(opts)
@@ -84,13 +84,13 @@ func verifyChained(ios *streams, source string, f *verifyFlags) (r *verify.Resul
 // judged is the canary of in that r judged: a page's chosen block, or the
 // file as read.
 func judged(in *input, r *verify.Result) []byte {
-	if in.page {
-		if b := in.source.Block; b >= 1 && b <= len(in.blocks) {
-			return in.blocks[b-1]
+	if in.Page {
+		if b := in.Source.Block; b >= 1 && b <= len(in.Blocks) {
+			return in.Blocks[b-1]
 		}
 		return nil
 	}
-	return in.data
+	return in.Data
 }
 
 // notCompared is the row for a canary whose statements were compared with
@@ -208,7 +208,7 @@ func archiveCandidates(source string, in *input, n uint64) []candidate {
 		add(candidate{loc: p, shown: p})
 		return out
 	}
-	base, err := url.Parse(in.source.FinalURL)
+	base, err := url.Parse(in.Source.FinalURL)
 	if err != nil {
 		return nil
 	}
@@ -220,7 +220,7 @@ func archiveCandidates(source string, in *input, n uint64) []candidate {
 		resolve(base, name) // a canary in archive/ itself
 	}
 	resolve(base, canary.ArchiveDir+"/"+name)
-	if in.page && !strings.HasSuffix(base.Path, "/") {
+	if in.Page && !strings.HasSuffix(base.Path, "/") {
 		// A page at /canary may be the index of /canary/.
 		d := *base
 		d.Path += "/"

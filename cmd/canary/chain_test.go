@@ -12,7 +12,7 @@ import (
 // and, for a web page, the page taken as a directory.
 func TestArchiveCandidates(t *testing.T) {
 	page := func(final string, isPage bool) *input {
-		return &input{page: isPage, source: &verify.Source{FinalURL: final}}
+		return &input{Page: isPage, Source: &verify.Source{FinalURL: final}}
 	}
 	for _, tc := range []struct {
 		source string
@@ -34,7 +34,7 @@ func TestArchiveCandidates(t *testing.T) {
 			got = append(got, c.loc)
 		}
 		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s (final %v): got %q, want %q", tc.source, tc.in.source, got, tc.want)
+			t.Errorf("%s (final %v): got %q, want %q", tc.source, tc.in.Source, got, tc.want)
 		}
 	}
 }

@@ -94,14 +94,14 @@ func explain(err error) error {
 func verifyInput(in *input, opts verify.Options) *verify.Result {
 	var r *verify.Result
 	switch {
-	case !in.page:
-		r = verify.Verify(in.data, opts)
+	case !in.Page:
+		r = verify.Verify(in.Data, opts)
 	default:
 		var best int
-		r, best = verify.JudgePage(in.blocks, func(b []byte) *verify.Result { return verify.Verify(b, opts) })
-		in.source.Block = best + 1
+		r, best = verify.JudgePage(in.Blocks, func(b []byte) *verify.Result { return verify.Verify(b, opts) })
+		in.Source.Block = best + 1
 	}
-	for _, n := range in.notes {
+	for _, n := range in.Notes {
 		r.AddCheck(n) // a note (INFO) stays one
 	}
 	return r

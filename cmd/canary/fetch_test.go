@@ -143,29 +143,29 @@ func TestNeighbours(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(in.sigs) != 1 || !bytes.Equal(in.sigs[0], sig) || len(in.tokens) != 1 || !bytes.Equal(in.tokens[0], token) {
-		t.Errorf("plain.txt: %d signatures, tokens %q", len(in.sigs), in.tokens)
+	if len(in.Sigs) != 1 || !bytes.Equal(in.Sigs[0], sig) || len(in.Tokens) != 1 || !bytes.Equal(in.Tokens[0], token) {
+		t.Errorf("plain.txt: %d signatures, tokens %q", len(in.Sigs), in.Tokens)
 	}
-	if notes := fmt.Sprint(in.notes); !strings.Contains(notes, "could not fetch "+s.URL+"/plain.txt.sig") || strings.Contains(notes, ".asc") {
+	if notes := fmt.Sprint(in.Notes); !strings.Contains(notes, "could not fetch "+s.URL+"/plain.txt.sig") || strings.Contains(notes, ".asc") {
 		t.Errorf("notes: %s", notes)
 	}
-	if in.source.FinalURL != s.URL+"/plain.txt" || in.source.Status != 200 || !strings.HasPrefix(in.source.Digest, "sha256:") {
-		t.Errorf("source: %+v", in.source)
+	if in.Source.FinalURL != s.URL+"/plain.txt" || in.Source.Status != 200 || !strings.HasPrefix(in.Source.Digest, "sha256:") {
+		t.Errorf("source: %+v", in.Source)
 	}
 
 	in, err = readInput(ios, s.URL+"/signed.txt", &verifyFlags{sigs: []string{s.URL + "/given.sig"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(in.sigs) != 1 || len(in.tokens) != 2 || asked["/signed.txt.asc"]+asked["/signed.txt.sig"] != 0 || asked["/signed.txt.3.tsr"] != 1 || asked["/signed.txt.4.tsr"] != 0 {
-		t.Errorf("signed.txt with --sig URL: %d signatures, %d tokens, asked %v", len(in.sigs), len(in.tokens), asked)
+	if len(in.Sigs) != 1 || len(in.Tokens) != 2 || asked["/signed.txt.asc"]+asked["/signed.txt.sig"] != 0 || asked["/signed.txt.3.tsr"] != 1 || asked["/signed.txt.4.tsr"] != 0 {
+		t.Errorf("signed.txt with --sig URL: %d signatures, %d tokens, asked %v", len(in.Sigs), len(in.Tokens), asked)
 	}
-	for _, n := range in.notes {
+	for _, n := range in.Notes {
 		if strings.Contains(n.Message, "could not fetch") {
 			t.Errorf("a missing neighbour was reported: %s", n.Message)
 		}
 	}
-	if notes := fmt.Sprint(in.notes); !strings.Contains(notes, s.URL+"/signed.txt.3.tsr is not a timestamp token") {
+	if notes := fmt.Sprint(in.Notes); !strings.Contains(notes, s.URL+"/signed.txt.3.tsr is not a timestamp token") {
 		t.Errorf("the page served as a token was not named: %s", notes)
 	}
 }

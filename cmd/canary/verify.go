@@ -175,13 +175,13 @@ func verifyOne(ios *streams, source string, f *verifyFlags, opts verify.Options)
 	if err != nil {
 		return verify.Unchecked("input", err)
 	}
-	opts.Signatures = in.sigs
+	opts.Signatures = in.Sigs
 	if len(f.fresh.tokens) == 0 {
 		// The timestamp files found beside SOURCE, unless --tsr named others.
-		opts.Freshness.Tokens = in.tokens
+		opts.Freshness.Tokens = in.Tokens
 	}
 	r := verifyInput(in, opts) // fetch.go: a web page's blocks, the fetch's notes
-	r.Source = in.source
+	r.Source = in.Source
 	return r
 }
 
