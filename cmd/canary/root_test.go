@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/publish"
 )
 
 // TestCommandTable: every command is built under its own name, so that the
@@ -89,5 +92,24 @@ func TestWatchErrorsEscaped(t *testing.T) {
 	code := run([]string{"watch", "--config", list, "--db", filepath.Join(dir, "w.db"), "--every", "1h", "--listen", "\x1b[2J\u202E:x"}, ios)
 	if code != exitWatchdog || strings.ContainsAny(errs.String(), "\x1b\u202E") || !strings.Contains(errs.String(), `\x1b[2J\u202E`) {
 		t.Errorf("exit %d, stderr %q", code, errs.String())
+	}
+}
+
+// TestPublishReportEscaped: what canary publish prints of the canary (its
+// issuer) and of verify's warnings goes through the one escaping rule.
+func TestPublishReportEscaped(t *testing.T) {
+	res := &publish.Result{Site: "site", Files: []string{"index.html"}, Canary: &canary.Canary{Serial: 1},
+		Notes: []string{"signature: Mallory \x1b[2J\u202Egpj.exe"}}
+	res.Canary.Issuer.Name = "Example \u202EgrO"
+	for _, format := range []string{"text", "json"} {
+		ios := testStreams()
+		var out, errs strings.Builder
+		ios.Out, ios.Err = &out, &errs
+		if err := reportSite(ios, res, format); err != nil {
+			t.Fatal(err)
+		}
+		if s := out.String() + errs.String(); strings.ContainsAny(s, "\x1b\u202E") || !strings.Contains(errs.String(), `Mallory \x1b[2J\u202Egpj.exe`) {
+			t.Errorf("--format %s: stdout %q, stderr %q", format, out.String(), errs.String())
+		}
 	}
 }
