@@ -10,14 +10,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // ErrUnreachable is wrapped by errors that mean a key could not be fetched
@@ -226,13 +225,10 @@ func readFile(path string) (openpgp.EntityList, error) {
 func describe(e *openpgp.Entity) string {
 	fp := canary.Fingerprint(e.PrimaryKey.Fingerprint)
 	if _, id := e.PrimaryIdentity(time.Time{}, nil); id != nil {
-		name := id.Name
-		if strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-			// A user ID is the key maker's text: a line break in it would
-			// forge a second line in a one-line message.
-			name = strconv.Quote(name)
-		}
-		return name + " (" + fp + ")"
+		// A user ID is the key maker's text: shown by the one escaping
+		// rule, a line break in it cannot forge a second line in a
+		// one-line message, nor an escape sequence drive a terminal.
+		return verdict.Display(id.Name) + " (" + fp + ")"
 	}
 	return fp
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -123,12 +124,12 @@ func Build(o Options) (*Result, error) {
 	r := verify.Verify(data, verify.Options{Keys: o.Keys, Threshold: o.Threshold, At: o.Now})
 	for _, c := range r.Checks {
 		switch {
-		case c.Name == "expiry" && c.Status == verify.Critical:
+		case c.Name == "expiry" && c.Status == verdict.Critical:
 			res.Expired = true
 		case c.Name == "expiry":
-		case c.Status == verify.Critical || c.Status == verify.Unknown:
+		case c.Status == verdict.Critical || c.Status == verdict.Unknown:
 			return nil, fmt.Errorf("%s does not verify with the definition's signer keys (%s: %s); nothing was published", curPath, c.Name, c.Message)
-		case c.Status == verify.Warning:
+		case c.Status == verdict.Warning:
 			res.Notes = append(res.Notes, c.Name+": "+c.Message)
 		}
 	}
@@ -156,15 +157,21 @@ func Build(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.write(JSONFile, append(js, '\n'))
+	// Every file shows the text it quotes (the issuer, statements, the
+	// signers' user IDs, the signed canary) by the one escaping rule:
+	// a control character, an invisible or a direction-changing one is
+	// written as a visible escape (\x1b, \u202E) in the pages and the
+	// feed, and as a \u escape, the same string to a JSON reader, in
+	// canary.json (docs/SECURITY.md).
+	w.write(JSONFile, verdict.EscapeJSON(append(js, '\n')))
 	feed, err := renderFeed(entries, o.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	w.write(FeedFile, feed)
+	w.write(FeedFile, []byte(verdict.DisplayLines(string(feed))))
 	p := newPage(entries, keys, data, o, res.Expired)
-	w.write(filepath.Join(canary.ArchiveDir, IndexFile), p.render(archiveTemplate()))
-	w.write(IndexFile, p.render(indexTemplate()))
+	w.write(filepath.Join(canary.ArchiveDir, IndexFile), []byte(verdict.DisplayLines(string(p.render(archiveTemplate())))))
+	w.write(IndexFile, []byte(verdict.DisplayLines(string(p.render(indexTemplate())))))
 	if w.err != nil {
 		return nil, w.err
 	}

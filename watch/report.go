@@ -8,11 +8,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // WriteTable prints a report for a person: one line per target, then what
-// happened and what needs a look.
+// happened and what needs a look. Names, summaries and event messages are
+// shown by the one escaping rule (verdict.Display).
 func WriteTable(w io.Writer, r *Report) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -22,16 +23,16 @@ func WriteTable(w io.Writer, r *Report) error {
 		if v.Soft {
 			status += "?"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable(v.Name), status, day(v.Issued), day(v.Expires), day(v.LastChange))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", verdict.Display(v.Name), status, day(v.Issued), day(v.Expires), day(v.LastChange))
 	}
 	tw.Flush()
 	var events, problems []string
 	for _, v := range r.Targets {
 		for _, e := range v.Events {
-			events = append(events, fmt.Sprintf("  %s  %s  %s: %s", printable(v.Name), e.Status, e.Type, printable(e.Message)))
+			events = append(events, fmt.Sprintf("  %s  %s  %s: %s", verdict.Display(v.Name), e.Status, e.Type, verdict.Display(e.Message)))
 		}
-		if v.Status != verify.OK {
-			problems = append(problems, fmt.Sprintf("  %s  %s: %s", printable(v.Name), v.Status, printable(v.Summary)))
+		if v.Status != verdict.OK {
+			problems = append(problems, fmt.Sprintf("  %s  %s: %s", verdict.Display(v.Name), v.Status, verdict.Display(v.Summary)))
 		}
 	}
 	if len(events) > 0 {
@@ -65,15 +66,4 @@ func day(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02 15:04")
-}
-
-// printable keeps a hostile canary or server from driving the reader's
-// terminal: control characters are shown replaced.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) {
-			return r
-		}
-		return '\uFFFD'
-	}, s)
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/fetch"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/store"
 )
@@ -43,17 +43,17 @@ type Watcher struct {
 
 // A Report is the outcome of one run.
 type Report struct {
-	At       time.Time     `json:"at"`
-	Status   verify.Status `json:"status"`
-	Targets  []*Verdict    `json:"targets"`
-	Duration time.Duration `json:"-"`
+	At       time.Time      `json:"at"`
+	Status   verdict.Status `json:"status"`
+	Targets  []*Verdict     `json:"targets"`
+	Duration time.Duration  `json:"-"`
 }
 
 // Worst is the overall status: the most severe of the targets'.
-func (r *Report) worst() verify.Status {
-	s := verify.OK
+func (r *Report) worst() verdict.Status {
+	s := verdict.OK
 	for _, v := range r.Targets {
-		s = verify.Worse(s, v.Status)
+		s = verdict.Worse(s, v.Status)
 	}
 	return s
 }
@@ -253,24 +253,24 @@ func (w *Watcher) alert(t *Target, st *store.State, v *Verdict, rec *store.Recor
 	now := rec.HardStatus
 	var news []store.Event
 	for _, e := range rec.Events {
-		if e.Status != verify.OK {
+		if e.Status != verdict.OK {
 			news = append(news, e)
 		}
 	}
 	kind := ""
 	switch {
 	case st.Alerted == nil:
-		if now != verify.OK || len(news) > 0 {
+		if now != verdict.OK || len(news) > 0 {
 			kind = "problem"
 		}
 	case *st.Alerted != now:
 		kind = "problem"
-		if now == verify.OK {
+		if now == verdict.OK {
 			kind = "resolved"
 		}
 	case len(news) > 0:
 		kind = "news"
-	case now != verify.OK && w.Config.Alerts.Reminder > 0 && rec.At.Sub(st.AlertedSent) >= w.Config.Alerts.Reminder:
+	case now != verdict.OK && w.Config.Alerts.Reminder > 0 && rec.At.Sub(st.AlertedSent) >= w.Config.Alerts.Reminder:
 		kind = "reminder"
 	}
 	if kind == "" {

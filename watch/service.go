@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/internal/redact"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/dashboard"
 	"github.com/canarykit/canarykit/watch/metrics"
@@ -177,7 +177,7 @@ func (s *Service) health(w http.ResponseWriter, every time.Duration) {
 }
 
 func (s *Service) logRound(r *Round) {
-	counts := map[verify.Status]int{}
+	counts := map[verdict.Status]int{}
 	for _, v := range r.Report.Targets {
 		counts[v.Status]++
 	}
@@ -188,7 +188,7 @@ func (s *Service) logRound(r *Round) {
 		}
 	}
 	s.logf("canary watch: %s: %d targets (%d OK, %d WARNING, %d CRITICAL, %d UNKNOWN) in %s; %d alert(s) sent, %d failed",
-		r.Report.Status, len(r.Report.Targets), counts[verify.OK], counts[verify.Warning], counts[verify.Critical], counts[verify.Unknown],
+		r.Report.Status, len(r.Report.Targets), counts[verdict.OK], counts[verdict.Warning], counts[verdict.Critical], counts[verdict.Unknown],
 		r.Report.Duration.Round(time.Millisecond), len(r.Deliveries)-failed, failed)
 	for _, d := range r.Deliveries {
 		if d.Error != "" {
@@ -203,8 +203,10 @@ func (s *Service) logRound(r *Round) {
 	}
 }
 
+// logf writes a line to the log by the one escaping rule: what it quotes
+// (a target, a channel's error, a file name) is never written raw.
 func (s *Service) logf(format string, a ...any) {
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, format+"\n", a...)
+		verdict.Fprintf(s.Log, format+"\n", a...)
 	}
 }

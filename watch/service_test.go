@@ -79,3 +79,14 @@ func TestServeSlowClients(t *testing.T) {
 		t.Fatalf("a third client: %d %v", code, err)
 	}
 }
+
+// The service's log (stderr under systemd, read in a terminal with
+// journalctl) shows an alert channel's hostile error escaped.
+func TestServiceLogEscaped(t *testing.T) {
+	var b strings.Builder
+	s := &Service{Log: &b}
+	s.logRound(&Round{Report: &Report{}, Deliveries: []Delivery{{Target: "t", Channel: "log", Error: "\x1b[2J\u202E broken\u009b"}}})
+	if strings.ContainsAny(b.String(), "\x1b\u202E\u009b") || !strings.Contains(b.String(), `\x1b[2J\u202E broken\u009B`) {
+		t.Errorf("log: %q", b.String())
+	}
+}

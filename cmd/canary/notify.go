@@ -10,7 +10,6 @@ import (
 
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/alert"
 )
@@ -46,7 +45,7 @@ otherwise.`,
 			if len(channels) == 0 {
 				return fmt.Errorf("%s has no alert channels: add webhooks, email or commands under alerts (docs/WATCH.md)", config)
 			}
-			m := &alert.Message{Kind: "test", Target: "canary-notify-test", Status: verify.OK, At: ios.Now().UTC(),
+			m := &alert.Message{Kind: "test", Target: "canary-notify-test", Status: verdict.OK, At: ios.Now().UTC(),
 				Summary: "a test alert from canary notify test", Events: []alert.Event{}}
 			payload, _ := json.Marshal(m)
 			type result struct {

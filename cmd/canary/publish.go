@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/publish"
 )
 
@@ -117,15 +118,18 @@ func privatePaths(def *canary.Definition, config string) []publish.Private {
 }
 
 func reportSite(io *streams, res *publish.Result, format string) error {
+	// The notes quote verify's warnings (a signer's user ID) and the
+	// report names the issuer and the site's folder: all through the one
+	// escaping rule.
 	for _, n := range res.Notes {
-		fmt.Fprintln(io.Err, "note: "+n)
+		verdict.Fprintf(io.Err, "note: %s\n", n)
 	}
 	if format == "json" {
-		return json.NewEncoder(io.Out).Encode(map[string]any{
+		return json.NewEncoder(verdict.JSONWriter(io.Out)).Encode(map[string]any{
 			"site": res.Site, "files": res.Files, "serial": res.Canary.Serial, "expired": res.Expired,
 		})
 	}
-	fmt.Fprintf(io.Out, "Site of canary %d of %s in %s/: %s\nCopy the directory to your web server as it is.\n",
+	verdict.Fprintf(io.Out, "Site of canary %d of %s in %s/: %s\nCopy the directory to your web server as it is.\n",
 		res.Canary.Serial, res.Canary.Issuer.Name, strings.TrimSuffix(res.Site, "/"), strings.Join(res.Files, ", "))
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/verify"
+	"github.com/canarykit/canarykit/internal/verdict"
 )
 
 // streams are the command's input and output, injected so that tests can
@@ -53,10 +53,13 @@ func run(args []string, io *streams) int {
 	case errors.As(err, &ee):
 		return ee.code
 	}
-	fmt.Fprintf(io.Err, "canary: %v\n", err)
+	// An error quotes what it could not use: a file name, a URL, a key's
+	// user ID, a server's answer. It is printed by the one escaping rule,
+	// lines kept, so that none of that reaches the terminal raw.
+	verdict.Fprintf(io.Err, "canary: %v\n", err)
 	// Anything that stopped a command is "could not check" in the
 	// monitoring convention, never a verdict about a canary.
-	return int(verify.Unknown)
+	return int(verdict.Unknown)
 }
 
 // commands are the top-level commands, in the order help lists them.

@@ -224,7 +224,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	metrics.SetBuild(v.Version, v.Commit)
 	if every > 0 {
 		if err := svc.Serve(ctx, every, f.listen); err != nil {
-			fmt.Fprintf(ios.Err, "canary: %v\n", err)
+			verdict.Fprintf(ios.Err, "canary: %v\n", err)
 			return exitError{exitWatchdog}
 		}
 		return nil
@@ -240,7 +240,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	}
 	if err != nil {
 		// History not written: the watchdog failed, not a canary.
-		fmt.Fprintf(ios.Err, "canary: %v\n", err)
+		verdict.Fprintf(ios.Err, "canary: %v\n", err)
 		return exitError{exitWatchdog}
 	}
 	applyRetention(ctx, ios, db, cfg, now()) // db.go

@@ -73,6 +73,11 @@ func NeedsEscape(r rune) bool {
 // too: show a text of many lines a line at a time, or through Writer.
 func Display(s string) string { return display(s, false) }
 
+// DisplayLines is Display with line breaks (\n) kept: for a text of many
+// lines shown or written as a whole, a page or a feed made of quoted text.
+// It writes what Writer writes.
+func DisplayLines(s string) string { return display(s, true) }
+
 // display is Display; with lines, newlines are kept as they are.
 func display(s string, lines bool) string {
 	clean := true

@@ -17,6 +17,9 @@ func TestWriterEscapesAllButNewlines(t *testing.T) {
 	if b.String() != want {
 		t.Errorf("Writer wrote %q, want %q", b.String(), want)
 	}
+	if got := DisplayLines(in); got != want {
+		t.Errorf("DisplayLines(%q) = %q, want %q", in, got, want)
+	}
 	if got := Display("a\nb"); got != `a\x0ab` {
 		t.Errorf("Display(a\\nb) = %q", got)
 	}

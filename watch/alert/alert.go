@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
@@ -39,7 +40,11 @@ type Message struct {
 func (m Message) MarshalJSON() ([]byte, error) {
 	type plain Message
 	p := plain(m.redacted())
-	return json.Marshal(p)
+	js, err := json.Marshal(p)
+	// A bidirectional or invisible character is written as a \u escape,
+	// as encoding/json writes the controls: the same string to the
+	// receiver, never raw in a log or terminal that shows the payload.
+	return verdict.EscapeJSON(js), err
 }
 
 // redacted is a copy of m with the credentials of URLs redacted.
@@ -87,7 +92,10 @@ func (m *Message) Subject() string {
 	return clip(fmt.Sprintf("[canary] %s%s %s: %s", prefix, m.Status, m.Target, what), 200)
 }
 
-// Text is the alert for a person.
+// Text is the alert for a person. What it quotes (the target, the
+// summary, the events, the location) is shown by the one escaping rule,
+// verdict.Display, one line each: a line break in a canary's text cannot
+// forge a line of the alert.
 func (m *Message) Text() string {
 	r := m.redacted()
 	m = &r
@@ -96,33 +104,36 @@ func (m *Message) Text() string {
 		fmt.Fprintf(&b, "This is a test alert from canary notify test, sent %s.\nIf you read this, alerts reach you on this channel.\n", m.At.UTC().Format(time.RFC3339))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s: %s\n", m.Target, m.Status)
+	d := verdict.Display
+	fmt.Fprintf(&b, "%s: %s\n", d(m.Target), m.Status)
 	if m.Previous != nil && *m.Previous != m.Status {
 		fmt.Fprintf(&b, "(was %s)\n", *m.Previous)
 	}
-	fmt.Fprintf(&b, "\n%s\n\nCanary: %s\nChecked: %s\nTarget ID: %s\n", m.Summary, m.Location, m.At.UTC().Format(time.RFC3339), m.TargetID)
+	fmt.Fprintf(&b, "\n%s\n\nCanary: %s\nChecked: %s\nTarget ID: %s\n", d(m.Summary), d(m.Location), m.At.UTC().Format(time.RFC3339), d(m.TargetID))
 	if len(m.Events) > 0 {
 		b.WriteString("\nWhat happened:\n")
 		for _, e := range m.Events {
-			fmt.Fprintf(&b, "  %-8s %s: %s\n", e.Status, e.Type, e.Message)
+			fmt.Fprintf(&b, "  %-8s %s: %s\n", e.Status, d(e.Type), d(e.Message))
 		}
 	}
 	if m.Kind == "reminder" {
 		b.WriteString("\nThis is a reminder: the problem has not been resolved.\n")
 	}
-	fmt.Fprintf(&b, "\nHistory: canary history %s\n", m.Target)
+	fmt.Fprintf(&b, "\nHistory: canary history %s\n", d(m.Target))
 	return b.String()
 }
 
+// clip shows s by the one escaping rule (verdict.Display: a line break
+// too is an escape, so that it stays one line) and cuts it to n bytes at
+// a character, for a subject, a header or an environment variable.
 func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	s = verdict.Display(s)
 	if len(s) > n {
-		s = s[:n] + "…"
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }
