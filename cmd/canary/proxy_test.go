@@ -400,9 +400,8 @@ func TestOnlineThroughProxy(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(def), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"))
+	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"), "--proxy", n.proxy.URL())
 	src := filepath.Join(c.dir, "public", "canary.txt")
-	before := len(n.direct()) // canary issue has no --proxy: it asked directly
 	key := filepath.Join(c.dir, "keys", "alice.pub.asc")
 
 	for _, api := range []string{"http://blocks.canary.test", "http://" + blocks} {
@@ -411,10 +410,7 @@ func TestOnlineThroughProxy(t *testing.T) {
 			t.Errorf("--online --block-api %s through the proxy:\n%s", api, out)
 		}
 	}
-	if d := n.direct(); len(d) != before {
-		t.Errorf("--online went around the proxy: %v", d[before:])
-	}
-	wantAsked(t, n.proxy, "blocks.canary.test:80", blocks)
+	wantAllThroughProxy(t, n, "blocks.canary.test:80", blocks)
 }
 
 // TestWatchTargetProxy: a watch target's proxy carries its vks: and wkd:
@@ -447,4 +443,69 @@ func TestWatchTargetProxy(t *testing.T) {
 	if !slices.Contains(n.requests(), vksAddr+"/vks/v1/by-fingerprint/"+fp) {
 		t.Errorf("the key server was not asked for the key: %v", n.requests())
 	}
+}
+
+// TestIssueOneNetworkPath: with --proxy, canary issue asks every freshness
+// source (drand, a block API, a news feed) and every time-stamp authority
+// through the proxy, names only the proxy can resolve included, and makes
+// no connection of its own.
+func TestIssueOneNetworkPath(t *testing.T) {
+	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC)}
+	n := newFakeNet(t)
+	// Each service is known by a name only the proxy resolves, or by an
+	// address on 127.0.0.1, which a direct connection would reach and the
+	// servers would count.
+	drand := ft.Drand(ft.Round12040883)
+	drand.Close()
+	btc := ft.BlockAPI(881426, []ft.Block{ft.Block881423})
+	btc.Close()
+	feeds := ft.Feeds(map[string]string{"/rss.xml": `<rss><channel><item><title>Markets rally</title><pubDate>Thu, 30 Jan 2025 00:10:00 GMT</pubDate></item></channel></rss>`})
+	feeds.Close()
+	stamp := ft.NewTSA(c.now.Add(5*time.Second), ft.CertOptions{})
+	stamp.Close()
+	n.handle(t, "drand.canary.test", drand.Config.Handler)
+	btcAddr := n.handle(t, "blocks.canary.test", btc.Config.Handler)
+	n.handle(t, "news.canary.test", feeds.Config.Handler)
+	tsaAddr := n.handle(t, "tsa.canary.test", stamp.Config.Handler)
+
+	c.newKey("alice", "Alice <alice@canary.test>")
+	if err := os.WriteFile(filepath.Join(c.dir, "tsa-roots.pem"), stamp.RootPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// drand's only round is from 2024, too old for this canary: it is
+	// optional, so it is asked for and then left out.
+	def := "issuer: {name: Example Org, url: https://example.org}\ncadence: 90d\nstatements:\n  - {id: no-warrants, text: No warrants.}\nsigners: [{key: keys/alice.sec.asc}]\n" +
+		"freshness:\n" +
+		"  drand: {url: \"http://drand.canary.test\", optional: true}\n" +
+		"  bitcoin: {url: \"http://" + btcAddr + "\", depth: 3}\n" +
+		"  news: {feeds: [\"http://news.canary.test/rss.xml\"], items: 1}\n" +
+		"  tsa:\n" +
+		"    - {url: \"http://tsa.canary.test\", roots: tsa-roots.pem}\n" +
+		"    - {url: \"http://" + tsaAddr + "\", roots: tsa-roots.pem}\n"
+	cfg := filepath.Join(c.dir, "canary.yaml")
+	if err := os.WriteFile(cfg, []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := c.run("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"), "--proxy", n.proxy.URL(), "--timeout", "20s")
+	if code != 0 || !strings.Contains(out, "Issued canary 1") {
+		t.Fatalf("canary issue --proxy: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "freshness source drand skipped (optional)") || !strings.Contains(errs, "older than the canary") {
+		t.Errorf("drand was not asked, or not left out for its age:\n%s", errs)
+	}
+	signed, err := os.ReadFile(filepath.Join(c.dir, "public", "canary.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nbitcoin block 881423 ", "\nnews time 2025-01-30T00:10:00Z feed http://news.canary.test/rss.xml title Markets rally\n"} {
+		if !strings.Contains(string(signed), want) {
+			t.Errorf("the canary lacks %q:\n%s", want, signed)
+		}
+	}
+	for _, f := range []string{"canary.txt.tsr", "canary.txt.2.tsr"} {
+		if _, err := os.Stat(filepath.Join(c.dir, "public", f)); err != nil {
+			t.Errorf("timestamp: %v", err)
+		}
+	}
+	wantAllThroughProxy(t, n, "drand.canary.test:80", btcAddr, "news.canary.test:80", "tsa.canary.test:80", tsaAddr)
 }
