@@ -7,9 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/binary"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -19,13 +17,13 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+	"github.com/canarykit/canarykit/internal/socks5test"
 )
 
 // The tests here read over HTTPS the way a reader does: no test hook
@@ -84,7 +82,7 @@ func needSSLCertFile(t *testing.T) {
 // connections made through the proxy from direct ones.
 type fakeNet struct {
 	tls, plain *httptest.Server
-	proxy      *recordingProxy
+	proxy      *socks5test.Proxy
 
 	mu     sync.Mutex
 	routes map[string][]byte
@@ -109,7 +107,7 @@ func newFakeNet(t *testing.T) *fakeNet {
 	})
 	n.tls = n.server(t, handler, true)
 	n.plain = n.server(t, handler, false)
-	n.proxy = startRecordingProxy(t, func(target string) string {
+	n.proxy = socks5test.Start(t, func(target string) string {
 		host, port, _ := net.SplitHostPort(target)
 		switch {
 		case target == n.tls.Listener.Addr().String() || target == n.plain.Listener.Addr().String():
@@ -147,16 +145,10 @@ func (n *fakeNet) server(t *testing.T, h http.Handler, useTLS bool) *httptest.Se
 // handle serves h's answers at host (a fake name) for any path.
 func (n *fakeNet) handle(t *testing.T, host string, h http.Handler) string {
 	s := n.server(t, h, false)
-	n.proxy.mu.Lock()
-	next := n.proxy.route
-	n.proxy.route = func(target string) string {
-		if target == host+":80" || target == s.Listener.Addr().String() {
-			return s.Listener.Addr().String()
-		}
-		return next(target)
-	}
-	n.proxy.mu.Unlock()
-	return s.Listener.Addr().String()
+	addr := s.Listener.Addr().String()
+	n.proxy.Route(host+":80", addr)
+	n.proxy.Route(addr, addr)
+	return addr
 }
 
 func (n *fakeNet) serve(hostPath string, body []byte) {
@@ -170,11 +162,9 @@ func (n *fakeNet) serve(hostPath string, body []byte) {
 func (n *fakeNet) direct() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.proxy.mu.Lock()
-	defer n.proxy.mu.Unlock()
 	var out []string
 	for _, p := range n.peers {
-		if !slices.Contains(n.proxy.upstream, p) {
+		if !n.proxy.Made(p) {
 			out = append(out, p)
 		}
 	}
@@ -189,137 +179,6 @@ func (n *fakeNet) requests() []string {
 	return slices.Clone(n.asked)
 }
 
-// recordingProxy is a minimal SOCKS5 proxy (RFC 1928, CONNECT, no auth)
-// that notes every target asked for and the local address of every
-// connection it makes on a client's behalf. route says where a target
-// ("host:port", a name as the client sent it) really is; "" refuses it.
-type recordingProxy struct {
-	ln net.Listener
-
-	mu       sync.Mutex
-	route    func(target string) string
-	targets  []string
-	upstream []string
-}
-
-func startRecordingProxy(t *testing.T, route func(string) string) *recordingProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &recordingProxy{ln: ln, route: route}
-	var wg sync.WaitGroup
-	var connsMu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		connsMu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		connsMu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connsMu.Lock()
-			conns = append(conns, c)
-			connsMu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p.serve(c)
-			}()
-		}
-	}()
-	return p
-}
-
-func (p *recordingProxy) URL() string { return "socks5://" + p.ln.Addr().String() }
-
-// asked lists the targets the proxy was asked to connect to.
-func (p *recordingProxy) asked() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.targets)
-}
-
-func (p *recordingProxy) serve(c net.Conn) {
-	defer c.Close()
-	var hdr [2]byte
-	if _, err := io.ReadFull(c, hdr[:]); err != nil || hdr[0] != 5 {
-		return
-	}
-	if _, err := io.ReadFull(c, make([]byte, hdr[1])); err != nil {
-		return
-	}
-	c.Write([]byte{5, 0})
-	var req [4]byte
-	if _, err := io.ReadFull(c, req[:]); err != nil || req[1] != 1 {
-		return
-	}
-	var host string
-	switch req[3] {
-	case 1, 4:
-		ip := make([]byte, map[byte]int{1: 4, 4: 16}[req[3]])
-		if _, err := io.ReadFull(c, ip); err != nil {
-			return
-		}
-		host = net.IP(ip).String()
-	case 3:
-		var l [1]byte
-		if _, err := io.ReadFull(c, l[:]); err != nil {
-			return
-		}
-		name := make([]byte, l[0])
-		if _, err := io.ReadFull(c, name); err != nil {
-			return
-		}
-		host = string(name)
-	default:
-		return
-	}
-	var port [2]byte
-	if _, err := io.ReadFull(c, port[:]); err != nil {
-		return
-	}
-	target := net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port[:]))))
-	p.mu.Lock()
-	p.targets = append(p.targets, target)
-	addr := p.route(target)
-	p.mu.Unlock()
-	if addr == "" {
-		c.Write([]byte{5, 4, 0, 1, 0, 0, 0, 0, 0, 0}) // host unreachable
-		return
-	}
-	up, err := net.Dial("tcp", addr)
-	if err != nil {
-		c.Write([]byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0}) // connection refused
-		return
-	}
-	defer up.Close()
-	p.mu.Lock()
-	p.upstream = append(p.upstream, up.LocalAddr().String())
-	p.mu.Unlock()
-	c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
-	done := make(chan struct{})
-	go func() {
-		io.Copy(up, c)
-		up.(*net.TCPConn).CloseWrite()
-		close(done)
-	}()
-	io.Copy(c, up)
-	c.Close()
-	<-done
-}
-
 // wantAllThroughProxy fails the test unless no server was reached
 // directly and the proxy was asked for every target in want.
 func wantAllThroughProxy(t *testing.T, n *fakeNet, want ...string) {
@@ -331,9 +190,9 @@ func wantAllThroughProxy(t *testing.T, n *fakeNet, want ...string) {
 }
 
 // wantAsked fails the test unless the proxy was asked for every target in want.
-func wantAsked(t *testing.T, p *recordingProxy, want ...string) {
+func wantAsked(t *testing.T, p *socks5test.Proxy, want ...string) {
 	t.Helper()
-	asked := p.asked()
+	asked := p.Asked()
 	for _, w := range want {
 		if !slices.Contains(asked, w) {
 			t.Errorf("the proxy was never asked for %s; it was asked for %v", w, asked)
