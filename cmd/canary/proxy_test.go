@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
 	"github.com/canarykit/canarykit/internal/socks5test"
 )
@@ -200,22 +202,87 @@ func wantAsked(t *testing.T, p *socks5test.Proxy, want ...string) {
 	}
 }
 
-// TestVerifyOneNetworkPath: with --proxy, canary verify asks for the
-// canary, its keys (vks: and wkd:) and the files beside it through the
-// proxy, and makes no connection of its own.
-func TestVerifyOneNetworkPath(t *testing.T) {
-	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-	n := newFakeNet(t)
-	pub, fp := c.newKey("alice", "Alice <alice@canary.test>")
-	src := c.issue("alice")
-	signed, err := os.ReadFile(src)
+// networkStories run every command that reaches the network through the
+// recording proxy, one story each (cli/cli's way of keeping every command
+// on its one HTTP client). A command that gains --proxy needs a story here:
+// TestOneNetworkPath fails until it has one.
+var networkStories = []struct {
+	command string // as typed, without "canary"
+	// perTarget: the command takes its proxy from each target's settings,
+	// not from a --proxy flag.
+	perTarget bool
+	story     func(t *testing.T)
+}{
+	{"verify", false, verifyThroughProxy},
+	{"verify --online", false, onlineThroughProxy},
+	{"trust", false, trustThroughProxy},
+	{"issue", false, issueThroughProxy},
+	{"watch", true, watchThroughProxy},
+}
+
+// TestOneNetworkPath: with a proxy set, every network-reaching command
+// asks every request through it and makes no connection of its own; and
+// every command with --proxy (and --timeout, which bounds the same
+// requests) has its story above.
+func TestOneNetworkPath(t *testing.T) {
+	stories := map[string]bool{}
+	for _, s := range networkStories {
+		stories[strings.Fields(s.command)[0]] = true
+		t.Run(strings.ReplaceAll(s.command, " ", "_"), s.story)
+	}
+	var walk func(cmd *cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		name := strings.TrimPrefix(cmd.CommandPath(), "canary ")
+		if cmd.Flags().Lookup("proxy") != nil {
+			if !stories[name] {
+				t.Errorf("canary %s takes --proxy but has no story in networkStories", name)
+			}
+			if cmd.Flags().Lookup("timeout") == nil {
+				t.Errorf("canary %s takes --proxy but not --timeout", name)
+			}
+		}
+		for _, sub := range cmd.Commands() {
+			walk(sub)
+		}
+	}
+	walk(manRoot())
+	for _, s := range networkStories {
+		cmd, _, err := manRoot().Find(strings.Fields(s.command)[:1])
+		if err != nil {
+			t.Errorf("%s: %v", s.command, err)
+			continue
+		}
+		if has := cmd.Flags().Lookup("proxy") != nil; has == s.perTarget {
+			t.Errorf("canary %s: --proxy flag %v, want %v", s.command, has, !s.perTarget)
+		}
+	}
+}
+
+// servedCanary puts a canary signed by alice at https://canary.test/,
+// her key in its Web Key Directory and on a key server at vksAddr, an
+// address on 127.0.0.1 that a direct connection would reach (the servers
+// count it).
+func servedCanary(t *testing.T) (c *cli, n *fakeNet, pub []byte, fp, vksAddr string) {
+	t.Helper()
+	c = &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	n = newFakeNet(t)
+	pub, fp = c.newKey("alice", "Alice <alice@canary.test>")
+	signed, err := os.ReadFile(c.issue("alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	n.serve("canary.test/canary.txt", signed)
 	n.serve(strings.Replace(wkdPath("alice"), "example.org/", "canary.test/", 1), pub)
-	vksAddr := n.tls.Listener.Addr().String()
+	vksAddr = n.tls.Listener.Addr().String()
 	n.serve(vksAddr+"/vks/v1/by-fingerprint/"+fp, pub)
+	return c, n, pub, fp, vksAddr
+}
+
+// verifyThroughProxy: with --proxy, canary verify asks for the canary,
+// its keys (vks:, wkd: and a bare fingerprint) and the files beside it
+// through the proxy, and makes no connection of its own.
+func verifyThroughProxy(t *testing.T) {
+	c, n, pub, fp, vksAddr := servedCanary(t)
 	proxy := n.proxy.URL()
 
 	// vks: from a key server on 127.0.0.1, which a direct connection
@@ -240,14 +307,19 @@ func TestVerifyOneNetworkPath(t *testing.T) {
 	n.serve("keys.canary.test/vks/v1/by-fingerprint/"+fp, pub)
 	c.must("verify", "https://canary.test/canary.txt", "--key", fp, "--vks", "https://keys.canary.test", "--proxy", proxy)
 	wantAllThroughProxy(t, n, "keys.canary.test:443")
-
-	// canary trust takes --proxy too.
-	c.must("trust", "https://canary.test/canary.txt", "--key", "wkd:alice@canary.test", "--proxy", proxy)
-	wantAllThroughProxy(t, n)
 }
 
-// TestOnlineThroughProxy: --online asks the block API through --proxy.
-func TestOnlineThroughProxy(t *testing.T) {
+// trustThroughProxy: canary trust reads the canary and its wkd: key
+// through --proxy.
+func trustThroughProxy(t *testing.T) {
+	c, n, _, _, _ := servedCanary(t)
+	c.must("trust", "https://canary.test/canary.txt", "--key", "wkd:alice@canary.test", "--proxy", n.proxy.URL())
+	wantAllThroughProxy(t, n, "canary.test:443", "openpgpkey.canary.test:443")
+}
+
+// onlineThroughProxy: --online asks the block API through --proxy, and
+// so does the canary issue before it.
+func onlineThroughProxy(t *testing.T) {
 	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC)}
 	n := newFakeNet(t)
 	btc := ft.BlockAPI(881426, []ft.Block{ft.Block881423})
@@ -272,21 +344,10 @@ func TestOnlineThroughProxy(t *testing.T) {
 	wantAllThroughProxy(t, n, "blocks.canary.test:80", blocks)
 }
 
-// TestWatchTargetProxy: a watch target's proxy carries its vks: and wkd:
+// watchThroughProxy: a watch target's proxy carries its vks: and wkd:
 // keys too, not only its canary.
-func TestWatchTargetProxy(t *testing.T) {
-	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-	n := newFakeNet(t)
-	pub, fp := c.newKey("alice", "Alice <alice@canary.test>")
-	src := c.issue("alice")
-	signed, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.serve("canary.test/canary.txt", signed)
-	n.serve(strings.Replace(wkdPath("alice"), "example.org/", "canary.test/", 1), pub)
-	vksAddr := n.tls.Listener.Addr().String()
-	n.serve(vksAddr+"/vks/v1/by-fingerprint/"+fp, pub)
+func watchThroughProxy(t *testing.T) {
+	c, n, _, fp, vksAddr := servedCanary(t)
 	list := "targets:\n" +
 		"  - {name: vks, url: \"https://canary.test/canary.txt\", keys: [\"vks:" + fp + "\"], vks: \"https://" + vksAddr + "\", proxy: \"" + n.proxy.URL() + "\"}\n" +
 		"  - {name: wkd, url: \"https://canary.test/canary.txt\", keys: [\"wkd:alice@canary.test\"], proxy: \"" + n.proxy.URL() + "\"}\n"
@@ -304,11 +365,11 @@ func TestWatchTargetProxy(t *testing.T) {
 	}
 }
 
-// TestIssueOneNetworkPath: with --proxy, canary issue asks every freshness
+// issueThroughProxy: with --proxy, canary issue asks every freshness
 // source (drand, a block API, a news feed) and every time-stamp authority
 // through the proxy, names only the proxy can resolve included, and makes
 // no connection of its own.
-func TestIssueOneNetworkPath(t *testing.T) {
+func issueThroughProxy(t *testing.T) {
 	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC)}
 	n := newFakeNet(t)
 	// Each service is known by a name only the proxy resolves, or by an
