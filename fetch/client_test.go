@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/internal/socks5test"
 )
 
 // TestClientThroughSOCKS: a Client goes through the Fetcher's SOCKS proxy,
@@ -31,7 +33,7 @@ func TestClientThroughSOCKS(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(srv.Certificate())
 	// example.com is in httptest's certificate; only the proxy knows where it is.
-	p := startSOCKS(t, map[string]string{"example.com:443": srv.Listener.Addr().String()}, false)
+	p := socks5test.Start(t, socks5test.Table(map[string]string{"example.com:443": srv.Listener.Addr().String()}))
 	f := newFetcher(t, Options{Proxy: p.URL(), RootCAs: roots, UserAgent: "canarykit-test"})
 
 	res, err := f.Client().Get("https://example.com/moved")
@@ -43,10 +45,7 @@ func TestClientThroughSOCKS(t *testing.T) {
 	if string(body) != "key for example.com" {
 		t.Fatalf("body %q", body)
 	}
-	p.mu.Lock()
-	asked := append([]string(nil), p.asked...)
-	atyp := append([]byte(nil), p.atyp...)
-	p.mu.Unlock()
+	asked, atyp := p.Asked(), p.AddrTypes()
 	if len(asked) != 1 || asked[0] != "example.com:443" || atyp[0] != 3 {
 		t.Errorf("the proxy was asked for %q (address types %v); want the name once (the connection is reused)", asked, atyp)
 	}

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/internal/socks5test"
 )
 
 const canaryText = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nFormat: canarykit/1\n-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n"
@@ -430,16 +432,14 @@ func TestSOCKS5(t *testing.T) {
 		}
 		text(w, canaryText)
 	})
-	p := startSOCKS(t, map[string]string{"canaryexample.onion:80": s.Listener.Addr().String()}, false)
+	p := socks5test.Start(t, socks5test.Table(map[string]string{"canaryexample.onion:80": s.Listener.Addr().String()}))
 	f := newFetcher(t, Options{Proxy: p.URL()})
 	res, err := f.Get(context.Background(), "http://canaryexample.onion/canary.txt", nil)
 	if err != nil || string(res.Body) != canaryText {
 		t.Fatalf("through SOCKS5: %v", err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.asked) != 1 || p.asked[0] != "canaryexample.onion:80" || p.atyp[0] != 3 {
-		t.Errorf("the proxy was asked for %q (address types %v); want the name, resolved by the proxy", p.asked, p.atyp)
+	if asked, atyp := p.Asked(), p.AddrTypes(); len(asked) != 1 || asked[0] != "canaryexample.onion:80" || atyp[0] != 3 {
+		t.Errorf("the proxy was asked for %q (address types %v); want the name, resolved by the proxy", asked, atyp)
 	}
 }
 
@@ -451,7 +451,7 @@ func TestOnionNeedsProxy(t *testing.T) {
 }
 
 func TestConnectTimeout(t *testing.T) {
-	p := startSOCKS(t, nil, true)
+	p := socks5test.StartMute(t)
 	f := newFetcher(t, Options{Proxy: p.URL(), ConnectTimeout: 200 * time.Millisecond, Retries: -1})
 	start := time.Now()
 	_, err := f.Get(context.Background(), "http://canaryexample.onion/", nil)

@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"time"
 
-	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/freshness/tsa"
 )
 
 // SourceTimeout bounds each source, so that a hung service cannot hold a
-// scheduled issue forever.
+// scheduled issue forever; a client with a longer Timeout gets that.
 const SourceTimeout = 30 * time.Second
 
 // Collect fetches the proofs cfg asks for, in the order drand, bitcoin,
@@ -27,10 +25,13 @@ func Collect(ctx context.Context, cfg *Config, client *http.Client, issued time.
 		return nil, nil, nil
 	}
 	client = cfg.client(client)
+	if client == nil && !cfg.Empty() {
+		return nil, nil, errNoClient
+	}
 	var proofs []Proof
 	var notes []string
 	source := func(name string, optional bool, fetch func(context.Context) ([]Proof, error)) error {
-		ctx, cancel := context.WithTimeout(ctx, SourceTimeout)
+		ctx, cancel := context.WithTimeout(ctx, sourceLimit(client))
 		defer cancel()
 		ps, err := fetch(ctx)
 		for i := 0; err == nil && i < len(ps); i++ {
@@ -83,27 +84,22 @@ func Collect(ctx context.Context, cfg *Config, client *http.Client, issued time.
 }
 
 // client is the client to ask the sources with: the one given, else
-// cfg.Client, else one made by package fetch with its defaults (the
-// proxy of HTTPS_PROXY, its TLS rules and limits), for callers such as
-// canary.Issue that pass none. Never http.DefaultClient.
+// cfg.Client, else nil. There is no default: the command gives its
+// fetch.Fetcher's Client, built from its --proxy and --timeout, and a
+// client made here would go around that proxy.
 func (cfg *Config) client(c *http.Client) *http.Client {
-	switch {
-	case c != nil:
+	if c != nil {
 		return c
-	case cfg.Client != nil:
-		return cfg.Client
 	}
-	return fetchDefault()
+	return cfg.Client
 }
 
-// fetchDefault is the client of a Fetcher with fetch's defaults.
-var fetchDefault = sync.OnceValue(func() *http.Client {
-	f, err := fetch.New(fetch.Options{UserAgent: userAgent})
-	if err != nil {
-		panic(err) // the defaults are valid
-	}
-	return f.Client()
-})
+// sourceLimit bounds one source or TSA: SourceTimeout, or the client's
+// own limit on one request when that is longer (canary issue --timeout 2m
+// for Tor), so that the source's requests get the time they were given.
+func sourceLimit(c *http.Client) time.Duration {
+	return max(SourceTimeout, c.Timeout)
+}
 
 func one(p *Proof, err error) ([]Proof, error) {
 	if err != nil {
@@ -124,6 +120,9 @@ func Stamp(ctx context.Context, cfg *Config, dir string, client *http.Client, si
 		return nil, nil, nil
 	}
 	client = cfg.client(client)
+	if client == nil && len(cfg.TSA) > 0 {
+		return nil, nil, errNoClient
+	}
 	earliest := issued
 	for i := range proofs {
 		if nb := proofs[i].NotBefore(); proofs[i].Counts() && nb.After(earliest) {
@@ -166,7 +165,7 @@ func stampOne(ctx context.Context, t TSAConfig, dir string, client *http.Client,
 		}
 		opts.Policy = oid
 	}
-	ctx, cancel := context.WithTimeout(ctx, SourceTimeout)
+	ctx, cancel := context.WithTimeout(ctx, sourceLimit(client))
 	defer cancel()
 	reply, tok, err := tsa.Request(ctx, client, t.URL, signatures, opts)
 	if errors.Is(err, tsa.ErrUntrusted) && t.Roots == "" {

@@ -3,12 +3,16 @@ package freshness
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/canarykit/canarykit/fetch"
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
 	"github.com/canarykit/canarykit/freshness/tsa"
 )
@@ -70,8 +74,20 @@ func startServers(t *testing.T) *servers {
 	return s
 }
 
+// testClient is the client of a Fetcher with fetch's defaults, as
+// canary issue gives one without --proxy.
+func testClient(t *testing.T) *http.Client {
+	t.Helper()
+	f, err := fetch.New(fetch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Client()
+}
+
 func TestCollect(t *testing.T) {
 	s := startServers(t)
+	client := testClient(t)
 	issued := ft.Round12040883Time.Add(5 * time.Second)
 	cfg := &Config{
 		Drand: &DrandConfig{URL: s.drand},
@@ -80,7 +96,7 @@ func TestCollect(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	ps, notes, err := Collect(context.Background(), cfg, nil, issued)
+	ps, notes, err := Collect(context.Background(), cfg, client, issued)
 	if err != nil || len(notes) != 0 {
 		t.Fatal(err, notes)
 	}
@@ -95,11 +111,11 @@ func TestCollect(t *testing.T) {
 	// A failing source that is not optional stops the issue; marked
 	// optional, it is left out with a note.
 	cfg.Drand.URL = s.down
-	if _, _, err := Collect(context.Background(), cfg, nil, issued); err == nil || !strings.Contains(err.Error(), "freshness source drand: cannot reach") || !strings.Contains(err.Error(), "optional: true") {
+	if _, _, err := Collect(context.Background(), cfg, client, issued); err == nil || !strings.Contains(err.Error(), "freshness source drand: cannot reach") || !strings.Contains(err.Error(), "optional: true") {
 		t.Errorf("failing drand: %v", err)
 	}
 	cfg.Drand.Optional = true
-	ps, notes, err = Collect(context.Background(), cfg, nil, issued)
+	ps, notes, err = Collect(context.Background(), cfg, client, issued)
 	if err != nil || len(notes) != 1 || !strings.Contains(notes[0], "drand skipped (optional)") || len(ps) != 4 {
 		t.Errorf("optional drand: %v %v %d", err, notes, len(ps))
 	}
@@ -107,27 +123,28 @@ func TestCollect(t *testing.T) {
 	// A stale beacon (a lagging mirror, or a wrong clock) is refused:
 	// readers would be warned about it on every check.
 	cfg = &Config{Drand: &DrandConfig{URL: s.drand}}
-	if _, _, err := Collect(context.Background(), cfg, nil, issued.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "older than the canary") {
+	if _, _, err := Collect(context.Background(), cfg, client, issued.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "older than the canary") {
 		t.Errorf("stale drand: %v", err)
 	}
-	if _, _, err := Collect(context.Background(), cfg, nil, issued.Add(-time.Hour)); err == nil || !strings.Contains(err.Error(), "after the canary says it was issued") {
+	if _, _, err := Collect(context.Background(), cfg, client, issued.Add(-time.Hour)); err == nil || !strings.Contains(err.Error(), "after the canary says it was issued") {
 		t.Errorf("drand from the future: %v", err)
 	}
 
 	// Bitcoin, 3 deep.
 	cfg = &Config{Bitcoin: &BitcoinConfig{URL: s.btc}}
 	cfg.Validate()
-	ps, _, err = Collect(context.Background(), cfg, nil, time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC))
+	ps, _, err = Collect(context.Background(), cfg, client, time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC))
 	if err != nil || len(ps) != 1 || ps[0].Height != 881423 {
 		t.Fatalf("bitcoin: %v %+v", err, ps)
 	}
-	if _, _, err := Collect(context.Background(), cfg, nil, time.Date(2025, 1, 30, 3, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "older than") {
+	if _, _, err := Collect(context.Background(), cfg, client, time.Date(2025, 1, 30, 3, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "older than") {
 		t.Errorf("stale block: %v", err)
 	}
 }
 
 func TestStamp(t *testing.T) {
 	s := startServers(t)
+	client := testClient(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "tsa-roots.pem"), s.tsa.RootPEM, 0o644)
 	sigs := []byte("signature packets")
@@ -136,7 +153,7 @@ func TestStamp(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	toks, notes, err := Stamp(context.Background(), cfg, dir, nil, sigs, issued, nil)
+	toks, notes, err := Stamp(context.Background(), cfg, dir, client, sigs, issued, nil)
 	if err != nil || len(toks) != 1 || len(notes) != 0 {
 		t.Fatal(err, notes)
 	}
@@ -147,7 +164,7 @@ func TestStamp(t *testing.T) {
 	// Without roots, the test CA is not among the system's: the error
 	// says what to set.
 	cfg.TSA[0].Roots = ""
-	if _, _, err := Stamp(context.Background(), cfg, dir, nil, sigs, issued, nil); err == nil || !strings.Contains(err.Error(), "set roots:") {
+	if _, _, err := Stamp(context.Background(), cfg, dir, client, sigs, issued, nil); err == nil || !strings.Contains(err.Error(), "set roots:") {
 		t.Errorf("no roots: %v", err)
 	}
 	cfg.TSA[0].Roots = "tsa-roots.pem"
@@ -156,24 +173,24 @@ func TestStamp(t *testing.T) {
 	// contradiction to every reader.
 	proofs := []Proof{{Kind: Drand, Chain: "quicknet", Round: 12040883, Time: ft.Round12040883Time, Signature: mustHex(t, ft.Round12040883.Signature)}}
 	s.tsa.SetTime(ft.Round12040883Time.Add(-time.Hour))
-	if _, _, err := Stamp(context.Background(), cfg, dir, nil, sigs, issued, proofs); err == nil || !strings.Contains(err.Error(), "before it was made") {
+	if _, _, err := Stamp(context.Background(), cfg, dir, client, sigs, issued, proofs); err == nil || !strings.Contains(err.Error(), "before it was made") {
 		t.Errorf("TSA clock behind: %v", err)
 	}
 	s.tsa.SetTime(ft.Round12040883Time.Add(10 * time.Second))
 
 	s.tsa.SetFault(ft.WrongNonce)
-	if _, _, err := Stamp(context.Background(), cfg, dir, nil, sigs, issued, nil); err == nil || !strings.Contains(err.Error(), "nonce") || !strings.Contains(err.Error(), "optional: true") {
+	if _, _, err := Stamp(context.Background(), cfg, dir, client, sigs, issued, nil); err == nil || !strings.Contains(err.Error(), "nonce") || !strings.Contains(err.Error(), "optional: true") {
 		t.Errorf("wrong nonce: %v", err)
 	}
 	cfg.TSA = append(cfg.TSA, TSAConfig{URL: s.down, Optional: true})
 	cfg.TSA[0].Optional = true
-	toks, notes, err = Stamp(context.Background(), cfg, dir, nil, sigs, issued, nil)
+	toks, notes, err = Stamp(context.Background(), cfg, dir, client, sigs, issued, nil)
 	if err != nil || len(toks) != 0 || len(notes) != 2 {
 		t.Errorf("optional TSAs failing: %v %d %v", err, len(toks), notes)
 	}
 	cfg.TSA[0].Roots = "missing.pem"
 	cfg.TSA[0].Optional = false
-	if _, _, err := Stamp(context.Background(), cfg, dir, nil, sigs, issued, nil); err == nil || !strings.Contains(err.Error(), "roots:") {
+	if _, _, err := Stamp(context.Background(), cfg, dir, client, sigs, issued, nil); err == nil || !strings.Contains(err.Error(), "roots:") {
 		t.Errorf("missing roots file: %v", err)
 	}
 }
@@ -210,9 +227,52 @@ func TestConfigValidate(t *testing.T) {
 // TestNoDefaultClient: a reader's freshness request (the --online block
 // lookup) needs the client of the Fetcher the canary came through; there
 // is no default one to go around its proxy.
+//
+// So is a publisher's: canary issue gives its Fetcher's client, built from
+// its --proxy, and Collect and Stamp given none ask nobody, rather than
+// go around that proxy with a client of their own.
 func TestNoDefaultClient(t *testing.T) {
 	p := &Proof{Header: make(Hex, HeaderLen)}
 	if err := CheckMainChain(context.Background(), nil, "http://127.0.0.1:1", p); !errors.Is(err, errNoClient) {
 		t.Errorf("CheckMainChain without a client: %v, want errNoClient", err)
+	}
+
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	cfg := &Config{
+		Drand:   &DrandConfig{URL: srv.URL},
+		Bitcoin: &BitcoinConfig{URL: srv.URL},
+		News:    &NewsConfig{Feeds: []string{srv.URL + "/rss.xml"}},
+		TSA:     []TSAConfig{{URL: srv.URL}},
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Collect(context.Background(), cfg, nil, time.Now()); !errors.Is(err, errNoClient) {
+		t.Errorf("Collect without a client: %v, want errNoClient", err)
+	}
+	if _, _, err := Stamp(context.Background(), cfg, t.TempDir(), nil, []byte("sigs"), time.Now(), nil); err == nil || !strings.Contains(err.Error(), "no HTTP client") {
+		t.Errorf("Stamp without a client: %v, want no HTTP client", err)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("without a client, %d request(s) were made anyway", n)
+	}
+}
+
+// TestSourceLimit: a source gets SourceTimeout, or more when the command's
+// client allows one request more (canary issue --timeout 2m through Tor).
+func TestSourceLimit(t *testing.T) {
+	for _, tc := range []struct{ client, want time.Duration }{
+		{0, SourceTimeout},
+		{5 * time.Second, SourceTimeout},
+		{2 * time.Minute, 2 * time.Minute},
+	} {
+		if got := sourceLimit(&http.Client{Timeout: tc.client}); got != tc.want {
+			t.Errorf("client timeout %v: source limit %v, want %v", tc.client, got, tc.want)
+		}
 	}
 }

@@ -32,7 +32,8 @@ type Config struct {
 	// Client is what Collect and Stamp ask the sources and TSAs with when
 	// they are given none: the command sets it to its fetch.Fetcher's
 	// Client, so that these requests take the command's proxy and limits.
-	// It is not part of a definition.
+	// Without either, nothing is asked: there is no default client. It is
+	// not part of a definition.
 	Client *http.Client `yaml:"-" json:"-"`
 }
 

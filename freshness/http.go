@@ -21,10 +21,10 @@ func (e *httpError) Error() string {
 	return fmt.Sprintf("%s answered HTTP %d; check the URL in the freshness section", e.url, e.status)
 }
 
-// errNoClient is a program error: freshness has no client of its own for
-// a reader's requests, lest one go around the proxy the canary came
-// through.
-var errNoClient = errors.New("freshness: no HTTP client given to fetch with")
+// errNoClient is a program error: freshness has no client of its own, for
+// a reader's requests or a publisher's, lest one go around the proxy of
+// the command's fetch.Fetcher (Config.Client).
+var errNoClient = errors.New("freshness: no HTTP client given to fetch with (set Config.Client to a fetch.Fetcher's Client)")
 
 // get fetches url and returns at most limit bytes of its body; a longer
 // body is an error, not silently cut. client is required.

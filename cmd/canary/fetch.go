@@ -15,7 +15,16 @@ import (
 	"github.com/canarykit/canarykit/verify"
 )
 
-// webFlags are verify's options for a SOURCE that is a URL.
+// webFlags are a command's network settings, and the one place where its
+// fetch.Fetcher is made (cli/cli's Factory has the same choke point): every
+// outgoing read of a command, whatever reads it (a SOURCE that is a URL,
+// wkd: and vks: keys, --online, the freshness sources and time-stamp
+// authorities of canary issue), goes through the Fetcher that get returns
+// or its Client, so --proxy and --timeout cover them all. verify and trust
+// take the flags with addWebFlags, issue with addNetFlags; watch builds a
+// Fetcher per target from the target's settings instead (watch/check.go).
+// Nothing else in the program makes an HTTP client, except the alert
+// senders of watch/alert, which send for the operator (docs/FETCH.md).
 type webFlags struct {
 	maxBytes string
 	timeout  string
@@ -29,6 +38,14 @@ func addWebFlags(fl *pflag.FlagSet, w *webFlags) {
 	fl.StringVar(&w.maxBytes, "max-bytes", "1MiB", "for a URL: the largest answer accepted, e.g. 512KiB, 2MiB")
 	fl.StringVar(&w.timeout, "timeout", "30s", "for a URL: the longest one fetch may take, redirects and retries included")
 	fl.StringVar(&w.proxy, "proxy", "", "for a URL: fetch through this proxy; socks5://127.0.0.1:9050 is Tor, and resolves names itself (default: HTTPS_PROXY)")
+}
+
+// addNetFlags gives a command that reaches the network only for requests
+// other than a canary (canary issue: freshness sources and TSAs) --proxy
+// and --timeout; reads says what they cover, for the help text.
+func addNetFlags(fl *pflag.FlagSet, w *webFlags, reads string) {
+	fl.StringVar(&w.timeout, "timeout", "30s", "the longest one request to "+reads+" may take")
+	fl.StringVar(&w.proxy, "proxy", "", "ask "+reads+" through this proxy; socks5://127.0.0.1:9050 is Tor, and resolves names itself (default: HTTPS_PROXY)")
 }
 
 const userAgentURL = "https://github.com/canarykit/canarykit"

@@ -21,6 +21,7 @@ import (
 func newIssueCmd(io *streams) *cobra.Command {
 	var config, out, at, format, from, draft, passFile string
 	var dryRun, unsigned, publishSite, yes bool
+	var web webFlags // fetch.go: --proxy and --timeout of the freshness requests
 	cmd := &cobra.Command{
 		Use:   "issue --config canary.yaml --out DIR",
 		Short: "Issue and sign the next canary",
@@ -58,7 +59,12 @@ canary right after a mistake) is dated one second after it. A clock more
 than 2 seconds behind the previous canary's issue time is refused.
 
 When DIR/canary.txt is missing or older than the newest canary in
-DIR/archive/, nothing is issued: the error says which file to restore.`,
+DIR/archive/, nothing is issued: the error says which file to restore.
+
+The definition's freshness sources and time-stamp authorities are its only
+network requests; all of them go through --proxy (Tor:
+socks5://127.0.0.1:9050, which also resolves their names), or HTTPS_PROXY
+without it, and each is cut off after --timeout.`,
 		Example: `  canary issue --config canary.yaml --out public
   canary issue --config canary.yaml --out public --dry-run
   canary issue --config canary.yaml --out public --publish --passphrase-file ~/.canary-pass
@@ -87,6 +93,13 @@ DIR/archive/, nothing is issued: the error says which file to restore.`,
 			if publishSite && (dryRun || unsigned) {
 				return errors.New("--publish needs a signed canary; it does not go with --dry-run or --unsigned")
 			}
+			// Refused before anything is read, asked or prompted for: a
+			// --proxy that does not parse must not let a request go
+			// without it.
+			fetcher, err := web.get()
+			if err != nil {
+				return err
+			}
 			// A draft is not signed here: no passphrase is read for it.
 			var pass canary.PassphraseFunc
 			if !dryRun && !unsigned {
@@ -104,6 +117,12 @@ DIR/archive/, nothing is issued: the error says which file to restore.`,
 			def, err := canary.LoadDefinition(config)
 			if err != nil {
 				return err
+			}
+			if def.Freshness != nil {
+				// Every freshness source and TSA is asked with the
+				// command's one Fetcher; freshness has no client of its
+				// own to fall back on.
+				def.Freshness.Client = fetcher.Client()
 			}
 			if publishSite {
 				// Refused before anything is written: the folder is
@@ -191,6 +210,7 @@ DIR/archive/, nothing is issued: the error says which file to restore.`,
 	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "read the signers' passphrase from the first line of this file (mode 0600)")
 	cmd.Flags().StringVar(&at, "at", "", "issue as of this RFC 3339 time instead of now")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	addNetFlags(cmd.Flags(), &web, "the freshness sources and time-stamp authorities")
 	return cmd
 }
 

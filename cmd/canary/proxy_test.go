@@ -7,9 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/binary"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -19,13 +17,15 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+	"github.com/canarykit/canarykit/internal/socks5test"
 )
 
 // The tests here read over HTTPS the way a reader does: no test hook
@@ -84,7 +84,7 @@ func needSSLCertFile(t *testing.T) {
 // connections made through the proxy from direct ones.
 type fakeNet struct {
 	tls, plain *httptest.Server
-	proxy      *recordingProxy
+	proxy      *socks5test.Proxy
 
 	mu     sync.Mutex
 	routes map[string][]byte
@@ -109,7 +109,7 @@ func newFakeNet(t *testing.T) *fakeNet {
 	})
 	n.tls = n.server(t, handler, true)
 	n.plain = n.server(t, handler, false)
-	n.proxy = startRecordingProxy(t, func(target string) string {
+	n.proxy = socks5test.Start(t, func(target string) string {
 		host, port, _ := net.SplitHostPort(target)
 		switch {
 		case target == n.tls.Listener.Addr().String() || target == n.plain.Listener.Addr().String():
@@ -147,16 +147,10 @@ func (n *fakeNet) server(t *testing.T, h http.Handler, useTLS bool) *httptest.Se
 // handle serves h's answers at host (a fake name) for any path.
 func (n *fakeNet) handle(t *testing.T, host string, h http.Handler) string {
 	s := n.server(t, h, false)
-	n.proxy.mu.Lock()
-	next := n.proxy.route
-	n.proxy.route = func(target string) string {
-		if target == host+":80" || target == s.Listener.Addr().String() {
-			return s.Listener.Addr().String()
-		}
-		return next(target)
-	}
-	n.proxy.mu.Unlock()
-	return s.Listener.Addr().String()
+	addr := s.Listener.Addr().String()
+	n.proxy.Route(host+":80", addr)
+	n.proxy.Route(addr, addr)
+	return addr
 }
 
 func (n *fakeNet) serve(hostPath string, body []byte) {
@@ -170,11 +164,9 @@ func (n *fakeNet) serve(hostPath string, body []byte) {
 func (n *fakeNet) direct() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.proxy.mu.Lock()
-	defer n.proxy.mu.Unlock()
 	var out []string
 	for _, p := range n.peers {
-		if !slices.Contains(n.proxy.upstream, p) {
+		if !n.proxy.Made(p) {
 			out = append(out, p)
 		}
 	}
@@ -189,137 +181,6 @@ func (n *fakeNet) requests() []string {
 	return slices.Clone(n.asked)
 }
 
-// recordingProxy is a minimal SOCKS5 proxy (RFC 1928, CONNECT, no auth)
-// that notes every target asked for and the local address of every
-// connection it makes on a client's behalf. route says where a target
-// ("host:port", a name as the client sent it) really is; "" refuses it.
-type recordingProxy struct {
-	ln net.Listener
-
-	mu       sync.Mutex
-	route    func(target string) string
-	targets  []string
-	upstream []string
-}
-
-func startRecordingProxy(t *testing.T, route func(string) string) *recordingProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &recordingProxy{ln: ln, route: route}
-	var wg sync.WaitGroup
-	var connsMu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		connsMu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		connsMu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connsMu.Lock()
-			conns = append(conns, c)
-			connsMu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p.serve(c)
-			}()
-		}
-	}()
-	return p
-}
-
-func (p *recordingProxy) URL() string { return "socks5://" + p.ln.Addr().String() }
-
-// asked lists the targets the proxy was asked to connect to.
-func (p *recordingProxy) asked() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.targets)
-}
-
-func (p *recordingProxy) serve(c net.Conn) {
-	defer c.Close()
-	var hdr [2]byte
-	if _, err := io.ReadFull(c, hdr[:]); err != nil || hdr[0] != 5 {
-		return
-	}
-	if _, err := io.ReadFull(c, make([]byte, hdr[1])); err != nil {
-		return
-	}
-	c.Write([]byte{5, 0})
-	var req [4]byte
-	if _, err := io.ReadFull(c, req[:]); err != nil || req[1] != 1 {
-		return
-	}
-	var host string
-	switch req[3] {
-	case 1, 4:
-		ip := make([]byte, map[byte]int{1: 4, 4: 16}[req[3]])
-		if _, err := io.ReadFull(c, ip); err != nil {
-			return
-		}
-		host = net.IP(ip).String()
-	case 3:
-		var l [1]byte
-		if _, err := io.ReadFull(c, l[:]); err != nil {
-			return
-		}
-		name := make([]byte, l[0])
-		if _, err := io.ReadFull(c, name); err != nil {
-			return
-		}
-		host = string(name)
-	default:
-		return
-	}
-	var port [2]byte
-	if _, err := io.ReadFull(c, port[:]); err != nil {
-		return
-	}
-	target := net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port[:]))))
-	p.mu.Lock()
-	p.targets = append(p.targets, target)
-	addr := p.route(target)
-	p.mu.Unlock()
-	if addr == "" {
-		c.Write([]byte{5, 4, 0, 1, 0, 0, 0, 0, 0, 0}) // host unreachable
-		return
-	}
-	up, err := net.Dial("tcp", addr)
-	if err != nil {
-		c.Write([]byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0}) // connection refused
-		return
-	}
-	defer up.Close()
-	p.mu.Lock()
-	p.upstream = append(p.upstream, up.LocalAddr().String())
-	p.mu.Unlock()
-	c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
-	done := make(chan struct{})
-	go func() {
-		io.Copy(up, c)
-		up.(*net.TCPConn).CloseWrite()
-		close(done)
-	}()
-	io.Copy(c, up)
-	c.Close()
-	<-done
-}
-
 // wantAllThroughProxy fails the test unless no server was reached
 // directly and the proxy was asked for every target in want.
 func wantAllThroughProxy(t *testing.T, n *fakeNet, want ...string) {
@@ -331,9 +192,9 @@ func wantAllThroughProxy(t *testing.T, n *fakeNet, want ...string) {
 }
 
 // wantAsked fails the test unless the proxy was asked for every target in want.
-func wantAsked(t *testing.T, p *recordingProxy, want ...string) {
+func wantAsked(t *testing.T, p *socks5test.Proxy, want ...string) {
 	t.Helper()
-	asked := p.asked()
+	asked := p.Asked()
 	for _, w := range want {
 		if !slices.Contains(asked, w) {
 			t.Errorf("the proxy was never asked for %s; it was asked for %v", w, asked)
@@ -341,22 +202,87 @@ func wantAsked(t *testing.T, p *recordingProxy, want ...string) {
 	}
 }
 
-// TestVerifyOneNetworkPath: with --proxy, canary verify asks for the
-// canary, its keys (vks: and wkd:) and the files beside it through the
-// proxy, and makes no connection of its own.
-func TestVerifyOneNetworkPath(t *testing.T) {
-	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-	n := newFakeNet(t)
-	pub, fp := c.newKey("alice", "Alice <alice@canary.test>")
-	src := c.issue("alice")
-	signed, err := os.ReadFile(src)
+// networkStories run every command that reaches the network through the
+// recording proxy, one story each (cli/cli's way of keeping every command
+// on its one HTTP client). A command that gains --proxy needs a story here:
+// TestOneNetworkPath fails until it has one.
+var networkStories = []struct {
+	command string // as typed, without "canary"
+	// perTarget: the command takes its proxy from each target's settings,
+	// not from a --proxy flag.
+	perTarget bool
+	story     func(t *testing.T)
+}{
+	{"verify", false, verifyThroughProxy},
+	{"verify --online", false, onlineThroughProxy},
+	{"trust", false, trustThroughProxy},
+	{"issue", false, issueThroughProxy},
+	{"watch", true, watchThroughProxy},
+}
+
+// TestOneNetworkPath: with a proxy set, every network-reaching command
+// asks every request through it and makes no connection of its own; and
+// every command with --proxy (and --timeout, which bounds the same
+// requests) has its story above.
+func TestOneNetworkPath(t *testing.T) {
+	stories := map[string]bool{}
+	for _, s := range networkStories {
+		stories[strings.Fields(s.command)[0]] = true
+		t.Run(strings.ReplaceAll(s.command, " ", "_"), s.story)
+	}
+	var walk func(cmd *cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		name := strings.TrimPrefix(cmd.CommandPath(), "canary ")
+		if cmd.Flags().Lookup("proxy") != nil {
+			if !stories[name] {
+				t.Errorf("canary %s takes --proxy but has no story in networkStories", name)
+			}
+			if cmd.Flags().Lookup("timeout") == nil {
+				t.Errorf("canary %s takes --proxy but not --timeout", name)
+			}
+		}
+		for _, sub := range cmd.Commands() {
+			walk(sub)
+		}
+	}
+	walk(manRoot())
+	for _, s := range networkStories {
+		cmd, _, err := manRoot().Find(strings.Fields(s.command)[:1])
+		if err != nil {
+			t.Errorf("%s: %v", s.command, err)
+			continue
+		}
+		if has := cmd.Flags().Lookup("proxy") != nil; has == s.perTarget {
+			t.Errorf("canary %s: --proxy flag %v, want %v", s.command, has, !s.perTarget)
+		}
+	}
+}
+
+// servedCanary puts a canary signed by alice at https://canary.test/,
+// her key in its Web Key Directory and on a key server at vksAddr, an
+// address on 127.0.0.1 that a direct connection would reach (the servers
+// count it).
+func servedCanary(t *testing.T) (c *cli, n *fakeNet, pub []byte, fp, vksAddr string) {
+	t.Helper()
+	c = &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	n = newFakeNet(t)
+	pub, fp = c.newKey("alice", "Alice <alice@canary.test>")
+	signed, err := os.ReadFile(c.issue("alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	n.serve("canary.test/canary.txt", signed)
 	n.serve(strings.Replace(wkdPath("alice"), "example.org/", "canary.test/", 1), pub)
-	vksAddr := n.tls.Listener.Addr().String()
+	vksAddr = n.tls.Listener.Addr().String()
 	n.serve(vksAddr+"/vks/v1/by-fingerprint/"+fp, pub)
+	return c, n, pub, fp, vksAddr
+}
+
+// verifyThroughProxy: with --proxy, canary verify asks for the canary,
+// its keys (vks:, wkd: and a bare fingerprint) and the files beside it
+// through the proxy, and makes no connection of its own.
+func verifyThroughProxy(t *testing.T) {
+	c, n, pub, fp, vksAddr := servedCanary(t)
 	proxy := n.proxy.URL()
 
 	// vks: from a key server on 127.0.0.1, which a direct connection
@@ -381,14 +307,19 @@ func TestVerifyOneNetworkPath(t *testing.T) {
 	n.serve("keys.canary.test/vks/v1/by-fingerprint/"+fp, pub)
 	c.must("verify", "https://canary.test/canary.txt", "--key", fp, "--vks", "https://keys.canary.test", "--proxy", proxy)
 	wantAllThroughProxy(t, n, "keys.canary.test:443")
-
-	// canary trust takes --proxy too.
-	c.must("trust", "https://canary.test/canary.txt", "--key", "wkd:alice@canary.test", "--proxy", proxy)
-	wantAllThroughProxy(t, n)
 }
 
-// TestOnlineThroughProxy: --online asks the block API through --proxy.
-func TestOnlineThroughProxy(t *testing.T) {
+// trustThroughProxy: canary trust reads the canary and its wkd: key
+// through --proxy.
+func trustThroughProxy(t *testing.T) {
+	c, n, _, _, _ := servedCanary(t)
+	c.must("trust", "https://canary.test/canary.txt", "--key", "wkd:alice@canary.test", "--proxy", n.proxy.URL())
+	wantAllThroughProxy(t, n, "canary.test:443", "openpgpkey.canary.test:443")
+}
+
+// onlineThroughProxy: --online asks the block API through --proxy, and
+// so does the canary issue before it.
+func onlineThroughProxy(t *testing.T) {
 	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC)}
 	n := newFakeNet(t)
 	btc := ft.BlockAPI(881426, []ft.Block{ft.Block881423})
@@ -400,9 +331,8 @@ func TestOnlineThroughProxy(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(def), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"))
+	c.must("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"), "--proxy", n.proxy.URL())
 	src := filepath.Join(c.dir, "public", "canary.txt")
-	before := len(n.direct()) // canary issue has no --proxy: it asked directly
 	key := filepath.Join(c.dir, "keys", "alice.pub.asc")
 
 	for _, api := range []string{"http://blocks.canary.test", "http://" + blocks} {
@@ -411,27 +341,13 @@ func TestOnlineThroughProxy(t *testing.T) {
 			t.Errorf("--online --block-api %s through the proxy:\n%s", api, out)
 		}
 	}
-	if d := n.direct(); len(d) != before {
-		t.Errorf("--online went around the proxy: %v", d[before:])
-	}
-	wantAsked(t, n.proxy, "blocks.canary.test:80", blocks)
+	wantAllThroughProxy(t, n, "blocks.canary.test:80", blocks)
 }
 
-// TestWatchTargetProxy: a watch target's proxy carries its vks: and wkd:
+// watchThroughProxy: a watch target's proxy carries its vks: and wkd:
 // keys too, not only its canary.
-func TestWatchTargetProxy(t *testing.T) {
-	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-	n := newFakeNet(t)
-	pub, fp := c.newKey("alice", "Alice <alice@canary.test>")
-	src := c.issue("alice")
-	signed, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.serve("canary.test/canary.txt", signed)
-	n.serve(strings.Replace(wkdPath("alice"), "example.org/", "canary.test/", 1), pub)
-	vksAddr := n.tls.Listener.Addr().String()
-	n.serve(vksAddr+"/vks/v1/by-fingerprint/"+fp, pub)
+func watchThroughProxy(t *testing.T) {
+	c, n, _, fp, vksAddr := servedCanary(t)
 	list := "targets:\n" +
 		"  - {name: vks, url: \"https://canary.test/canary.txt\", keys: [\"vks:" + fp + "\"], vks: \"https://" + vksAddr + "\", proxy: \"" + n.proxy.URL() + "\"}\n" +
 		"  - {name: wkd, url: \"https://canary.test/canary.txt\", keys: [\"wkd:alice@canary.test\"], proxy: \"" + n.proxy.URL() + "\"}\n"
@@ -447,4 +363,69 @@ func TestWatchTargetProxy(t *testing.T) {
 	if !slices.Contains(n.requests(), vksAddr+"/vks/v1/by-fingerprint/"+fp) {
 		t.Errorf("the key server was not asked for the key: %v", n.requests())
 	}
+}
+
+// issueThroughProxy: with --proxy, canary issue asks every freshness
+// source (drand, a block API, a news feed) and every time-stamp authority
+// through the proxy, names only the proxy can resolve included, and makes
+// no connection of its own.
+func issueThroughProxy(t *testing.T) {
+	c := &cli{t: t, dir: t.TempDir(), now: time.Date(2025, 1, 30, 0, 40, 0, 0, time.UTC)}
+	n := newFakeNet(t)
+	// Each service is known by a name only the proxy resolves, or by an
+	// address on 127.0.0.1, which a direct connection would reach and the
+	// servers would count.
+	drand := ft.Drand(ft.Round12040883)
+	drand.Close()
+	btc := ft.BlockAPI(881426, []ft.Block{ft.Block881423})
+	btc.Close()
+	feeds := ft.Feeds(map[string]string{"/rss.xml": `<rss><channel><item><title>Markets rally</title><pubDate>Thu, 30 Jan 2025 00:10:00 GMT</pubDate></item></channel></rss>`})
+	feeds.Close()
+	stamp := ft.NewTSA(c.now.Add(5*time.Second), ft.CertOptions{})
+	stamp.Close()
+	n.handle(t, "drand.canary.test", drand.Config.Handler)
+	btcAddr := n.handle(t, "blocks.canary.test", btc.Config.Handler)
+	n.handle(t, "news.canary.test", feeds.Config.Handler)
+	tsaAddr := n.handle(t, "tsa.canary.test", stamp.Config.Handler)
+
+	c.newKey("alice", "Alice <alice@canary.test>")
+	if err := os.WriteFile(filepath.Join(c.dir, "tsa-roots.pem"), stamp.RootPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// drand's only round is from 2024, too old for this canary: it is
+	// optional, so it is asked for and then left out.
+	def := "issuer: {name: Example Org, url: https://example.org}\ncadence: 90d\nstatements:\n  - {id: no-warrants, text: No warrants.}\nsigners: [{key: keys/alice.sec.asc}]\n" +
+		"freshness:\n" +
+		"  drand: {url: \"http://drand.canary.test\", optional: true}\n" +
+		"  bitcoin: {url: \"http://" + btcAddr + "\", depth: 3}\n" +
+		"  news: {feeds: [\"http://news.canary.test/rss.xml\"], items: 1}\n" +
+		"  tsa:\n" +
+		"    - {url: \"http://tsa.canary.test\", roots: tsa-roots.pem}\n" +
+		"    - {url: \"http://" + tsaAddr + "\", roots: tsa-roots.pem}\n"
+	cfg := filepath.Join(c.dir, "canary.yaml")
+	if err := os.WriteFile(cfg, []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := c.run("issue", "--config", cfg, "--out", filepath.Join(c.dir, "public"), "--proxy", n.proxy.URL(), "--timeout", "20s")
+	if code != 0 || !strings.Contains(out, "Issued canary 1") {
+		t.Fatalf("canary issue --proxy: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "freshness source drand skipped (optional)") || !strings.Contains(errs, "older than the canary") {
+		t.Errorf("drand was not asked, or not left out for its age:\n%s", errs)
+	}
+	signed, err := os.ReadFile(filepath.Join(c.dir, "public", "canary.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nbitcoin block 881423 ", "\nnews time 2025-01-30T00:10:00Z feed http://news.canary.test/rss.xml title Markets rally\n"} {
+		if !strings.Contains(string(signed), want) {
+			t.Errorf("the canary lacks %q:\n%s", want, signed)
+		}
+	}
+	for _, f := range []string{"canary.txt.tsr", "canary.txt.2.tsr"} {
+		if _, err := os.Stat(filepath.Join(c.dir, "public", f)); err != nil {
+			t.Errorf("timestamp: %v", err)
+		}
+	}
+	wantAllThroughProxy(t, n, "drand.canary.test:80", btcAddr, "news.canary.test:80", "tsa.canary.test:80", tsaAddr)
 }
