@@ -1,6 +1,9 @@
 // Package kmstest registers a stand-in KMS with sigstore, so that tests
 // sign through the same kms.SignerVerifier interfaces a cloud KMS is used
-// through, with keys held in the test process (sigstore's fake provider).
+// through, with keys held in the process (sigstore's fake provider). canary
+// reaches it as it reaches a cloud KMS, through a canary-kms program: a
+// test binary that calls ServeIfAsked in its TestMain and Use in a test is
+// one, and cmd/canary-kms under this folder is one built on its own.
 //
 // The keys are fixed, so that a key exported in one process (canary key
 // export-kms) signs in the next (canary issue):
