@@ -91,12 +91,19 @@ func answer(line []byte, version string) *kmsproto.Response {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	signer, opts, errResp := open(ctx, req.Ref, hash)
+	// A provider's crypto.Signer reports through errFunc what Public
+	// cannot return (sigstore's plugin client does).
+	var lastErr error
+	signer, opts, errResp := open(ctx, req.Ref, hash, func(err error) { lastErr = err })
 	if errResp != nil {
 		return errResp
 	}
 	if req.Op == kmsproto.OpPublicKey {
-		der, err := x509.MarshalPKIXPublicKey(signer.Public())
+		pub := signer.Public()
+		if pub == nil && lastErr != nil {
+			return fail(kmsproto.CodeKMS, "KMS: %v", lastErr)
+		}
+		der, err := x509.MarshalPKIXPublicKey(pub)
 		if err != nil {
 			return fail(kmsproto.CodeKMS, "the KMS public key of %s cannot be written: %v", req.Ref, err)
 		}
@@ -122,7 +129,7 @@ func answer(line []byte, version string) *kmsproto.Response {
 
 // open gets the crypto.Signer of a sigstore KMS reference, asking for
 // hash; opts says which hash the provider signs with.
-func open(ctx context.Context, ref string, hash crypto.Hash) (crypto.Signer, crypto.SignerOpts, *kmsproto.Response) {
+func open(ctx context.Context, ref string, hash crypto.Hash, errFunc func(error)) (crypto.Signer, crypto.SignerOpts, *kmsproto.Response) {
 	sv, err := kms.Get(ctx, ref, hash)
 	if err != nil {
 		var nf *kms.ProviderNotFoundError
@@ -133,7 +140,7 @@ func open(ctx context.Context, ref string, hash crypto.Hash) (crypto.Signer, cry
 		}
 		return nil, nil, fail(kmsproto.CodeKMS, "KMS: %v", err)
 	}
-	signer, opts, err := sv.CryptoSigner(ctx, func(error) {})
+	signer, opts, err := sv.CryptoSigner(ctx, errFunc)
 	if err != nil {
 		return nil, nil, fail(kmsproto.CodeKMS, "KMS: %v", err)
 	}

@@ -83,13 +83,23 @@ var once sync.Once
 func Register() {
 	once.Do(func() {
 		kms.AddProvider(Scheme, func(ctx context.Context, ref string, hf crypto.Hash, _ ...signature.RPCOption) (kms.SignerVerifier, error) {
-			k, err := key(strings.TrimPrefix(ref, Scheme))
-			if err != nil {
-				return nil, err
-			}
-			return fake.LoadSignerVerifier(context.WithValue(ctx, fake.KmsCtxKey{}, k), hf)
+			return open(ctx, ref, hf)
 		})
 	})
+}
+
+// open is the stand-in signer of ref, SCHEME://KEY, or KEY (sigstore
+// hands a plugin the reference without its scheme).
+func open(ctx context.Context, ref string, hf crypto.Hash) (*fake.SignerVerifier, error) {
+	name := ref
+	if _, after, ok := strings.Cut(ref, "://"); ok {
+		name = after
+	}
+	k, err := key(name)
+	if err != nil {
+		return nil, err
+	}
+	return fake.LoadSignerVerifier(context.WithValue(ctx, fake.KmsCtxKey{}, k), hf)
 }
 
 func key(name string) (crypto.PrivateKey, error) {
