@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"path/filepath"
 	"strings"
@@ -17,11 +18,13 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-	"github.com/sigstore/sigstore/pkg/signature/kms"
+
+	"github.com/canarykit/canarykit/internal/kmsproto"
 )
 
-// A KMS key signs through sigstore's kms.SignerVerifier: canarykit asks it
-// for a crypto.Signer and wraps that as the primary key of an OpenPGP key.
+// A KMS key signs through sigstore's kms.SignerVerifier, which canary-kms
+// runs for canary (kmsSigner): canarykit gets a crypto.Signer from it and
+// wraps that as the primary key of an OpenPGP key.
 // An OpenPGP key is its public key material plus a creation time (both go
 // into the fingerprint) plus a self-signed user ID; the KMS only has the
 // first, so the OpenPGP key is made once by ExportKMSKey, published, and
@@ -72,30 +75,56 @@ func (d *Definition) openKMS(ref SignerRef, publicOnly bool) (*Signer, error) {
 	return s, nil
 }
 
-// kmsSigner gets the crypto.Signer of a sigstore KMS reference. The hash
-// is the one the provider signs with: canarykit asks for SHA-256, which
-// every KMS offers for ECDSA P-256 and RSA keys, and takes what the
-// provider answers.
+// kmsSigner gets the crypto.Signer of a sigstore KMS reference from
+// canary-kms, the program that holds sigstore and its providers
+// (internal/kmsproto), so that canary links none of them. The hash is the
+// one the provider signs with: canarykit asks for SHA-256, which every KMS
+// offers for ECDSA P-256 and RSA keys, and takes what the provider answers.
 func kmsSigner(ref string) (crypto.Signer, crypto.Hash, error) {
+	prog, err := kmsproto.Find()
+	if err != nil {
+		return nil, 0, err
+	}
+	s := &kmsRemote{c: &kmsproto.Client{Program: prog}, ref: ref}
 	ctx, cancel := kmsContext()
 	defer cancel()
-	sv, err := kms.Get(ctx, ref, crypto.SHA256)
-	if err != nil {
-		var nf *kms.ProviderNotFoundError
-		if errors.As(err, &nf) {
-			return nil, 0, fmt.Errorf("no KMS provider for %q: this canary build has none built in; name the key NAME://... and put sigstore's plugin sigstore-kms-NAME on PATH (docs/SIGNING.md)", ref)
+	if s.pub, s.hash, err = s.c.PublicKey(ctx, ref, crypto.SHA256); err != nil {
+		return nil, 0, kmsError(ref, err)
+	}
+	return s, s.hash, nil
+}
+
+// kmsError words an error of canary-kms for the signer's owner.
+func kmsError(ref string, err error) error {
+	var e *kmsproto.Error
+	if errors.As(err, &e) {
+		if e.Code == kmsproto.CodeKMS {
+			return errors.New(e.Message)
 		}
-		return nil, 0, fmt.Errorf("KMS: %v", err)
+		return fmt.Errorf("%s: %s", kmsproto.Program, e.Message)
 	}
-	signer, opts, err := sv.CryptoSigner(context.Background(), func(error) {})
+	return fmt.Errorf("KMS key %s: %v", ref, err)
+}
+
+// kmsRemote is a KMS key as a crypto.Signer: each signature is one run of
+// canary-kms.
+type kmsRemote struct {
+	c    *kmsproto.Client
+	ref  string
+	pub  crypto.PublicKey
+	hash crypto.Hash
+}
+
+func (s *kmsRemote) Public() crypto.PublicKey { return s.pub }
+
+func (s *kmsRemote) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	ctx, cancel := kmsContext()
+	defer cancel()
+	sig, err := s.c.Sign(ctx, s.ref, digest, opts.HashFunc())
 	if err != nil {
-		return nil, 0, fmt.Errorf("KMS: %v", err)
+		return nil, kmsError(s.ref, err)
 	}
-	h := crypto.SHA256
-	if opts != nil && opts.HashFunc() != 0 {
-		h = opts.HashFunc()
-	}
-	return signer, h, nil
+	return sig, nil
 }
 
 // ExportKMSKey makes the OpenPGP key of a KMS key: the KMS public key as

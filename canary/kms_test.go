@@ -12,11 +12,18 @@ import (
 	"github.com/canarykit/canarykit/internal/kmstest"
 )
 
+// The test binary is also the canary-kms that kmstest.Use points canary
+// to, so that KMS keys are reached through the protocol as in use.
+func TestMain(m *testing.M) {
+	kmstest.ServeIfAsked()
+	os.Exit(m.Run())
+}
+
 // kmsDefinition exports the OpenPGP key of the KMS key pubRef and writes a
 // definition whose signer is keyRef with that public key.
 func kmsDefinition(t *testing.T, pubRef, keyRef string, created time.Time) (*canary.Definition, []byte, string) {
 	t.Helper()
-	kmstest.Register()
+	kmstest.Use(t)
 	pub, fpr, err := canary.ExportKMSKey(pubRef, "Canary KMS <canary@example.org>", created, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +43,8 @@ signers: [{key: "` + keyRef + `", public: keys/kms.pub.asc}]
 	return def, pub, fpr
 }
 
-// A canary signed by a key held in a KMS, reached through sigstore's
-// kms.SignerVerifier, is an ordinary canary to gpg.
+// A canary signed by a key held in a KMS, reached through canary-kms and
+// sigstore's kms.SignerVerifier, is an ordinary canary to gpg.
 func TestInteropKMSSignedCanaryVerifiesWithGPG(t *testing.T) {
 	gpgtest.Need(t, "gpg")
 	now := time.Now().UTC().Truncate(time.Second)
@@ -82,19 +89,19 @@ func TestKMSRefusals(t *testing.T) {
 			t.Fatalf("draft: %v", err)
 		}
 		_, err = canary.Issue(def, filepath.Join(def.Dir, "public"), now, canary.IssueOptions{})
-		if err == nil || !strings.Contains(err.Error(), "sigstore-kms-NAME on PATH") {
+		if err == nil || !strings.Contains(err.Error(), "put sigstore's plugin sigstore-kms-nosuch on PATH") {
 			t.Fatalf("unknown provider: %v", err)
 		}
 	})
 	t.Run("ed25519", func(t *testing.T) {
-		kmstest.Register()
+		kmstest.Use(t)
 		_, _, err := canary.ExportKMSKey("kms://testkms://ed25519", "Canary <c@example.org>", now, 0)
 		if err == nil || !strings.Contains(err.Error(), "ECDSA P-256, P-384, P-521 or RSA") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("bad user ID", func(t *testing.T) {
-		kmstest.Register()
+		kmstest.Use(t)
 		if _, _, err := canary.ExportKMSKey("kms://testkms://ecdsa-p256", "no mail", now, 0); err == nil {
 			t.Fatal("no error")
 		}
@@ -104,7 +111,7 @@ func TestKMSRefusals(t *testing.T) {
 // The fingerprint depends on the creation time, so the same KMS key
 // exported twice at the same time is the same OpenPGP key.
 func TestKMSExportIsStable(t *testing.T) {
-	kmstest.Register()
+	kmstest.Use(t)
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	_, a, err := canary.ExportKMSKey("kms://testkms://ecdsa-p256", "Canary <c@example.org>", created, 0)
 	if err != nil {

@@ -8,10 +8,14 @@
 # or be empty):
 #
 #   canary-{linux,darwin,windows}-{amd64,arm64}[.exe]
+#   canary-kms-{linux,darwin,windows}-{amd64,arm64}[.exe]
 #                          static binaries (CGO_ENABLED=0, -trimpath, no VCS
-#                          stamp; version and commit set with -ldflags)
+#                          stamp; version and commit set with -ldflags);
+#                          canary-kms signs kms:// keys for canary and holds
+#                          sigstore and the cloud SDKs (docs/SIGNING.md)
 #   canarykit_VERSION_{amd64,arm64}.deb
-#                          binary, man pages, completions, systemd units, docs
+#                          both binaries, man pages, completions, systemd
+#                          units, docs
 #   completions/           bash, zsh, fish and PowerShell completion scripts
 #   man/                   the manual pages (docs/man/ of the commit)
 #   sbom/*.txt             go version -m of each binary: module versions and
@@ -91,6 +95,11 @@ for os in linux darwin windows; do
 		echo "  building $exe" >&2
 		build "$os" "$arch" "$out/$exe" ./cmd/canary
 		(cd "$out" && go version -m "$exe") >"$out/sbom/canary-$os-$arch.txt"
+		kms=canary-kms-$os-$arch
+		[[ $os == windows ]] && kms=$kms.exe
+		echo "  building $kms" >&2
+		build "$os" "$arch" "$out/$kms" ./cmd/canary-kms
+		(cd "$out" && go version -m "$kms") >"$out/sbom/canary-kms-$os-$arch.txt"
 	done
 done
 
@@ -111,6 +120,7 @@ cp docs/man/*.1 "$out/man/"
 for arch in amd64 arm64; do
 	pkg=$tmp/deb-$arch
 	install -D -m 0755 "$out/canary-linux-$arch" "$pkg/usr/bin/canary"
+	install -D -m 0755 "$out/canary-kms-linux-$arch" "$pkg/usr/bin/canary-kms"
 	mkdir -p "$pkg/usr/share/man/man1"
 	for m in docs/man/*.1; do
 		gzip -9 -n -c "$m" >"$pkg/usr/share/man/man1/$(basename "$m").gz"

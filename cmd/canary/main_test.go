@@ -11,13 +11,18 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/canarykit/canarykit/internal/kmstest"
 )
 
 // TestMain makes the test binary also act as the canary command, so that
-// scripts run the real CLI in a subprocess.
+// scripts run the real CLI in a subprocess, and as a canary-kms beside it
+// (which canary finds next to its own executable) with the stand-in KMS,
+// testkms://... (internal/kmstest).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"canary": func() { os.Exit(run(os.Args[1:], testStreams())) },
+		"canary":     func() { os.Exit(run(os.Args[1:], testStreams())) },
+		"canary-kms": func() { os.Exit(kmstest.Main()) },
 	})
 }
 

@@ -10,12 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/canarykit/canarykit/internal/gpgtest"
-	"github.com/canarykit/canarykit/internal/kmstest"
 )
-
-// The test binary is also the canary command of the scripts, so the
-// stand-in KMS (testkms://...) is there in every canary a script runs.
-func init() { kmstest.Register() }
 
 // TestSigningScripts runs testdata/signing/*.txtar: signing backends
 // (gpg-agent, KMS). Each script gets its own throwaway GNUPGHOME, short

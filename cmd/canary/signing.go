@@ -30,9 +30,13 @@ so run this once, publish PATH.pub.asc, and name it in the definition:
   signers:
     - {key: "kms://REF", public: keys/kms.pub.asc}
 
-REF is a sigstore KMS reference. This build registers no provider itself: a
-reference NAME://... is signed by sigstore's plugin program sigstore-kms-NAME
-on PATH. ECDSA P-256, P-384, P-521 and RSA keys work; the KMS signs with
+REF is a sigstore KMS reference. canary signs with it through the program
+canary-kms (found beside canary, else on PATH; CANARY_KMS names another),
+which has the awskms://, azurekms://, gcpkms://, hashivault:// and openbao://
+providers built in; any other NAME://... is signed by sigstore's plugin
+program sigstore-kms-NAME on PATH. Install it with
+go install github.com/canarykit/canarykit/cmd/...@latest, which installs both
+programs. ECDSA P-256, P-384, P-521 and RSA keys work; the KMS signs with
 SHA-256 unless its provider says otherwise.`,
 		Example: `  canary key export-kms --key kms://awskms:///arn:aws:kms:eu-west-1:111122223333:key/1234abcd --uid "Example Org canary <canary@example.org>" --out keys/kms
   canary key export-kms --key kms://hashivault://canary --uid "Example Org canary <canary@example.org>" --out keys/kms --expires 2y`,

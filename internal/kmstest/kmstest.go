@@ -1,6 +1,9 @@
 // Package kmstest registers a stand-in KMS with sigstore, so that tests
 // sign through the same kms.SignerVerifier interfaces a cloud KMS is used
-// through, with keys held in the test process (sigstore's fake provider).
+// through, with keys held in the process (sigstore's fake provider). canary
+// reaches it as it reaches a cloud KMS, through a canary-kms program: a
+// test binary that calls ServeIfAsked in its TestMain and Use in a test is
+// one, and cmd/canary-kms under this folder is one built on its own.
 //
 // The keys are fixed, so that a key exported in one process (canary key
 // export-kms) signs in the next (canary issue):
@@ -80,13 +83,23 @@ var once sync.Once
 func Register() {
 	once.Do(func() {
 		kms.AddProvider(Scheme, func(ctx context.Context, ref string, hf crypto.Hash, _ ...signature.RPCOption) (kms.SignerVerifier, error) {
-			k, err := key(strings.TrimPrefix(ref, Scheme))
-			if err != nil {
-				return nil, err
-			}
-			return fake.LoadSignerVerifier(context.WithValue(ctx, fake.KmsCtxKey{}, k), hf)
+			return open(ctx, ref, hf)
 		})
 	})
+}
+
+// open is the stand-in signer of ref, SCHEME://KEY, or KEY (sigstore
+// hands a plugin the reference without its scheme).
+func open(ctx context.Context, ref string, hf crypto.Hash) (*fake.SignerVerifier, error) {
+	name := ref
+	if _, after, ok := strings.Cut(ref, "://"); ok {
+		name = after
+	}
+	k, err := key(name)
+	if err != nil {
+		return nil, err
+	}
+	return fake.LoadSignerVerifier(context.WithValue(ctx, fake.KmsCtxKey{}, k), hf)
 }
 
 func key(name string) (crypto.PrivateKey, error) {
