@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/freshness"
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
 	"github.com/canarykit/canarykit/freshness/tsa"
@@ -145,6 +146,15 @@ func freshPublisher(t *testing.T, section string) (*Definition, string) {
 	d, err := LoadDefinition(p)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// canary issue gives the freshness section its Fetcher's client;
+	// freshness has none of its own.
+	if d.Freshness != nil {
+		f, err := fetch.New(fetch.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Freshness.Client = f.Client()
 	}
 	return d, dir
 }
