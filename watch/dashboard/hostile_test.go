@@ -194,12 +194,12 @@ func TestDisplayLines(t *testing.T) {
 		"a\x1b[2J\nb\xff":        "a\\x1b[2J\nb\\xff",
 		"\u202Eevil\r\n\u200b\n": "\\u202Eevil\\x0d\n\\u200B\n",
 	} {
-		if got := displayLines(in); got != want {
-			t.Errorf("displayLines(%q) = %q, want %q", in, got, want)
+		if got := verdict.DisplayLines(in); got != want {
+			t.Errorf("verdict.DisplayLines(%q) = %q, want %q", in, got, want)
 		}
 		for _, line := range strings.Split(in, "\n") {
-			if d := verdict.Display(line); !strings.Contains(displayLines(in), d) {
-				t.Errorf("displayLines(%q) does not hold verdict.Display(%q) = %q", in, line, d)
+			if d := verdict.Display(line); !strings.Contains(verdict.DisplayLines(in), d) {
+				t.Errorf("verdict.DisplayLines(%q) does not hold verdict.Display(%q) = %q", in, line, d)
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"html/template"
 	"path"
-	"strings"
 	"sync"
 	"time"
 
@@ -117,18 +116,8 @@ func funcs() template.FuncMap {
 		"base":      path.Base,
 		"authentic": authentic,
 		"display":   verdict.Display,
-		"lines":     displayLines,
+		"lines":     verdict.DisplayLines,
 	}
-}
-
-// displayLines is verdict.Display for a text of many lines, as WriteText
-// writes the signed text: each line escaped, the line breaks kept.
-func displayLines(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = verdict.Display(l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 const head = `<!DOCTYPE html>

@@ -211,7 +211,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 // text may hold control, invisible and direction-changing characters and
 // bytes that are not UTF-8), then as HTML. A tooltip's own line breaks
 // are kept; a message's are escaped before it is put in (timeline).
-func text(s string) string { return html.EscapeString(displayLines(s)) }
+func text(s string) string { return html.EscapeString(verdict.DisplayLines(s)) }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
