@@ -3,35 +3,16 @@ package publish
 import (
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
-
-// hostileByte names the first character of s that can drive or reorder
-// what shows it: ESC or another C0 control but newline and tab, a C1
-// control, a bidirectional override or isolate, a byte that is not UTF-8.
-func hostileByte(s string) string {
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			return fmt.Sprintf("a byte that is not UTF-8 at %d", i)
-		case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f:
-			return fmt.Sprintf("the control %U at %d: %q", r, i, s[max(0, i-40):min(len(s), i+40)])
-		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			return fmt.Sprintf("the bidirectional control %U at %d: %q", r, i, s[max(0, i-40):min(len(s), i+40)])
-		}
-	}
-	return ""
-}
 
 // TestSiteEscapesHostileText: a signer whose user ID clears the screen,
 // hides a terminal hyperlink and reverses the text after it, and an
@@ -73,8 +54,8 @@ func TestSiteEscapesHostileText(t *testing.T) {
 	}
 	for _, f := range res.Files {
 		s := read(t, filepath.Join(dir, f))
-		if what := hostileByte(s); what != "" {
-			t.Errorf("%s holds %s", f, what)
+		if at, what := verdict.Raw(s); what != "" {
+			t.Errorf("%s holds %s at %d: %q", f, what, at, s[max(0, at-40):min(len(s), at+40)])
 		}
 	}
 	page := read(t, filepath.Join(dir, IndexFile))

@@ -19,10 +19,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -73,24 +73,9 @@ func noHostileCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, name := range args {
 		s := ts.ReadFile(name)
-		for i := 0; i < len(s); {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			var what string
-			switch {
-			case r == utf8.RuneError && size == 1:
-				what = fmt.Sprintf("the byte %#02x, not UTF-8", s[i])
-			case r < 0x20 && r != '\n' && r != '\t', r == 0x7f:
-				what = fmt.Sprintf("the control %U", r)
-			case r >= 0x80 && r <= 0x9f:
-				what = fmt.Sprintf("the C1 control %U", r)
-			case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-				what = fmt.Sprintf("the bidirectional control %U", r)
-			}
-			if what != "" {
-				line := strings.Count(s[:i], "\n") + 1
-				ts.Fatalf("%s holds %s on line %d: %q", name, what, line, strings.Split(s, "\n")[line-1])
-			}
-			i += size
+		if i, what := verdict.Raw(s); what != "" {
+			line := strings.Count(s[:i], "\n") + 1
+			ts.Fatalf("%s holds %s on line %d: %q", name, what, line, strings.Split(s, "\n")[line-1])
 		}
 	}
 }

@@ -217,3 +217,28 @@ func isASCIIBytes(b []byte) bool {
 	}
 	return true
 }
+
+// Raw finds the first character of s that output must never hold as it
+// is, because it can drive or reorder a terminal or a page: ESC or another
+// C0 control but newline and tab, DEL, a C1 control (U+0080-U+009F), a
+// bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069), or a
+// byte that is not UTF-8. It returns the byte offset and what was found,
+// or -1 and "". Tests of every output path use it, so that what counts as
+// hostile is written once, beside the rule that escapes it.
+func Raw(s string) (at int, what string) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return i, fmt.Sprintf("the byte %#02x, not UTF-8", s[i])
+		case r < 0x20 && r != '\n' && r != '\t', r == 0x7f:
+			return i, fmt.Sprintf("the control %U", r)
+		case r >= 0x80 && r <= 0x9f:
+			return i, fmt.Sprintf("the C1 control %U", r)
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return i, fmt.Sprintf("the bidirectional control %U", r)
+		}
+		i += size
+	}
+	return -1, ""
+}
