@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/dashboard"
@@ -42,6 +43,8 @@ type Service struct {
 type Round struct {
 	Report     *Report
 	Deliveries []Delivery
+	// Heartbeats are the heartbeats sent this round (alerts.heartbeat).
+	Heartbeats []Delivery
 	MetricsErr error
 	HTMLErr    error
 }
@@ -67,9 +70,15 @@ func (s *Service) Round(ctx context.Context) (*Round, error) {
 	if out.Deliveries, err = s.Watcher.SendAlerts(actx, s.Channels, at); err != nil {
 		return nil, err
 	}
+	// Not when stopping: a heartbeat says the watchdog runs.
+	if ctx.Err() == nil {
+		if out.Heartbeats, err = s.Watcher.SendHeartbeats(actx, s.Channels, at, rep); err != nil {
+			return nil, err
+		}
+	}
 	end := time.Now()
 	var failed []string
-	for _, d := range out.Deliveries {
+	for _, d := range append(out.Deliveries[:len(out.Deliveries):len(out.Deliveries)], out.Heartbeats...) {
 		if d.Error != "" {
 			failed = append(failed, d.Channel)
 		}
@@ -193,6 +202,13 @@ func (s *Service) logRound(r *Round) {
 	for _, d := range r.Deliveries {
 		if d.Error != "" {
 			s.logf("canary watch: alert for %s not delivered on %s: %s", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
+		}
+	}
+	for _, d := range r.Heartbeats {
+		if d.Error != "" {
+			s.logf("canary watch: heartbeat not delivered on %s: %s", verdict.Display(redact.Text(d.Channel)), verdict.Display(redact.Text(d.Error)))
+		} else {
+			s.logf("canary watch: heartbeat delivered on %s", verdict.Display(redact.Text(d.Channel)))
 		}
 	}
 	if r.MetricsErr != nil {

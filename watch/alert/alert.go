@@ -20,7 +20,9 @@ import (
 type Message struct {
 	// Kind is problem (the status got worse or changed), resolved (OK
 	// again), news (something new at the same status), reminder (a
-	// problem that lasts), or test (canary notify test).
+	// problem that lasts), test (canary notify test), or heartbeat
+	// (alerts.heartbeat: the watchdog runs and the channel delivers;
+	// Status is OK, and Summary says how the last round went).
 	Kind     string          `json:"kind"`
 	Target   string          `json:"target"`
 	TargetID string          `json:"target_id"`
@@ -83,6 +85,8 @@ func (m *Message) Subject() string {
 		prefix = "resolved: "
 	case "test":
 		return "[canary] test alert from canarykit"
+	case "heartbeat":
+		return "[canary] heartbeat: canary watch is running, and alerts reach you here"
 	}
 	return clip(fmt.Sprintf("[canary] %s%s %s: %s", prefix, m.Status, m.Target, what), 200)
 }
@@ -94,6 +98,11 @@ func (m *Message) Text() string {
 	var b strings.Builder
 	if m.Kind == "test" {
 		fmt.Fprintf(&b, "This is a test alert from canary notify test, sent %s.\nIf you read this, alerts reach you on this channel.\n", m.At.UTC().Format(time.RFC3339))
+		return b.String()
+	}
+	if m.Kind == "heartbeat" {
+		fmt.Fprintf(&b, "This is a heartbeat from canary watch, sent %s: the watchdog is running, and alerts reach you on this channel.\n\n%s\n\n"+
+			"If the next heartbeat does not come, the watchdog or this channel is broken.\n", m.At.UTC().Format(time.RFC3339), m.Summary)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s: %s\n", m.Target, m.Status)
