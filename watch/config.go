@@ -74,9 +74,12 @@ type Retention struct {
 type Alerts struct {
 	// Reminder is how often an unresolved problem is recalled; 0 never.
 	Reminder time.Duration
-	Webhooks []Webhook
-	Email    []Email
-	Commands []Command
+	// Heartbeat is how often a heartbeat goes through every channel, so
+	// that a broken channel is noticed; 0 never.
+	Heartbeat time.Duration
+	Webhooks  []Webhook
+	Email     []Email
+	Commands  []Command
 }
 
 // Webhook POSTs each alert as JSON.
@@ -187,8 +190,9 @@ type rawRetention struct {
 }
 
 type rawAlerts struct {
-	Reminder string `yaml:"reminder" json:"reminder"`
-	Webhooks []struct {
+	Reminder  string `yaml:"reminder" json:"reminder"`
+	Heartbeat string `yaml:"heartbeat" json:"heartbeat"`
+	Webhooks  []struct {
 		Name      string `yaml:"name" json:"name"`
 		URL       string `yaml:"url" json:"url"`
 		SecretEnv string `yaml:"secret_env" json:"secret_env"`
@@ -742,6 +746,11 @@ func (p *problems) alerts(a rawAlerts, dir string) Alerts {
 			p.add("alerts: reminder %q is not a duration; use e.g. 24h, or 0s for no reminders", a.Reminder)
 		}
 		out.Reminder = d
+	}
+	if d := p.duration("alerts", "heartbeat", a.Heartbeat); d != 0 && d < time.Hour {
+		p.add("alerts: heartbeat %q is less than an hour; a heartbeat says a channel still works, e.g. 7d", a.Heartbeat)
+	} else {
+		out.Heartbeat = d
 	}
 	names := map[string]bool{}
 	name := func(given, kind string, i int) string {

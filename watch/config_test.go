@@ -16,6 +16,7 @@ defaults:
   unreachable_after: 4
 alerts:
   reminder: 12h
+  heartbeat: 7d
   webhooks:
     - url: https://hooks.example.org/canary
       secret_env: HOOK_SECRET
@@ -65,7 +66,7 @@ func TestParseConfig(t *testing.T) {
 		t.Errorf("file target: %+v", l)
 	}
 	a := c.Alerts
-	if a.Reminder != 12*time.Hour || a.Webhooks[0].Name != "webhook-1" || a.Email[0].TLS != "starttls" || a.Commands[0].Name != "pager" ||
+	if a.Reminder != 12*time.Hour || a.Heartbeat != 7*24*time.Hour || a.Webhooks[0].Name != "webhook-1" || a.Email[0].TLS != "starttls" || a.Commands[0].Name != "pager" ||
 		a.Commands[0].Run[0] != "/etc/canary/page-me" {
 		t.Errorf("alerts: %+v", a)
 	}
@@ -89,6 +90,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"alerts: {email: [{server: 'mail:25', from: a@b, to: [c@d], tls: none, username: u, password_env: P}]}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "in clear"},
 		{"alerts: {email: [{server: 'mail:25', from: a@b, to: [c@d], username: u}]}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "together"},
 		{"alerts: {commands: [{run: [a]}, {name: command-1, run: [b]}]}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "two channels"},
+		{"alerts: {heartbeat: 10m}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "heartbeat \"10m\" is less than an hour"},
+		{"alerts: {heartbeat: weekly}\ntargets:\n  - {name: a, url: https://x/y, keys: [k]}", "heartbeat"},
 		{"# only a comment\n", "empty"},
 		{"targets:\n  - {name: a, url: https://x/y, keys: [k]}\n  - &x {name: b}", "anchors"},
 		{"targets:\n  - name: a\n    name: b\n    url: https://x/y\n    keys: [k]", "name"},

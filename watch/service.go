@@ -10,11 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/dashboard"
 	"github.com/canarykit/canarykit/watch/metrics"
+	"github.com/canarykit/canarykit/watch/store"
 )
 
 // A Service runs rounds of checks: one for a run from cron, one per
@@ -36,12 +38,22 @@ type Service struct {
 	metrics *metrics.Metrics
 	mu      sync.Mutex
 	last    time.Time // when the last round ended
+	pruned  time.Time // when retention was last started (Serve)
+	pruning bool
+	logMu   sync.Mutex
+	// prune is DB.Prune; tests replace it.
+	prune func(ctx context.Context, r store.Retention, now time.Time) (store.PruneStats, error)
 }
+
+// pruneEvery is how often Serve applies the watch list's retention.
+const pruneEvery = 24 * time.Hour
 
 // A Round is the outcome of one round.
 type Round struct {
 	Report     *Report
 	Deliveries []Delivery
+	// Heartbeats are the heartbeats sent this round (alerts.heartbeat).
+	Heartbeats []Delivery
 	MetricsErr error
 	HTMLErr    error
 }
@@ -67,9 +79,15 @@ func (s *Service) Round(ctx context.Context) (*Round, error) {
 	if out.Deliveries, err = s.Watcher.SendAlerts(actx, s.Channels, at); err != nil {
 		return nil, err
 	}
+	// Not when stopping: a heartbeat says the watchdog runs.
+	if ctx.Err() == nil {
+		if out.Heartbeats, err = s.Watcher.SendHeartbeats(actx, s.Channels, at, rep); err != nil {
+			return nil, err
+		}
+	}
 	end := time.Now()
 	var failed []string
-	for _, d := range out.Deliveries {
+	for _, d := range append(out.Deliveries[:len(out.Deliveries):len(out.Deliveries)], out.Heartbeats...) {
 		if d.Error != "" {
 			failed = append(failed, d.Channel)
 		}
@@ -102,8 +120,17 @@ func (s *Service) Round(ctx context.Context) (*Round, error) {
 // on the same sites at the same second), until ctx is done. With listen,
 // it serves /metrics, /healthz and the dashboard at /. A round under way when ctx is done is
 // cut short: checks already made are recorded, and the alerts sent.
+//
+// The watch list's retention is applied after the first round and then
+// at most once a day, in the background: rounds go on meanwhile (Prune
+// writes in short transactions), and Serve returns only once it has
+// stopped.
 func (s *Service) Serve(ctx context.Context, every time.Duration, listen string) error {
 	s.once.Do(func() { s.metrics = metrics.New(s.Watcher.Channels...) })
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	pctx, stopPrune := context.WithCancel(ctx)
+	defer stopPrune() // before bg.Wait: defers run last first
 	var srv *http.Server
 	if listen != "" {
 		ln, err := net.Listen("tcp", listen)
@@ -134,6 +161,7 @@ func (s *Service) Serve(ctx context.Context, every time.Duration, listen string)
 			return err
 		}
 		s.logRound(r)
+		s.maybePrune(pctx, &bg)
 		wait := every + time.Duration(rand.Int64N(int64(every/10)+1))
 		select {
 		case <-ctx.Done():
@@ -195,6 +223,13 @@ func (s *Service) logRound(r *Round) {
 			s.logf("canary watch: alert for %s not delivered on %s: %s", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
 		}
 	}
+	for _, d := range r.Heartbeats {
+		if d.Error != "" {
+			s.logf("canary watch: heartbeat not delivered on %s: %s", verdict.Display(redact.Text(d.Channel)), verdict.Display(redact.Text(d.Error)))
+		} else {
+			s.logf("canary watch: heartbeat delivered on %s", verdict.Display(redact.Text(d.Channel)))
+		}
+	}
 	if r.MetricsErr != nil {
 		s.logf("canary watch: %v", r.MetricsErr)
 	}
@@ -207,6 +242,45 @@ func (s *Service) logRound(r *Round) {
 // (a target, a channel's error, a file name) is never written raw.
 func (s *Service) logf(format string, a ...any) {
 	if s.Log != nil {
+		s.logMu.Lock()
+		defer s.logMu.Unlock()
 		verdict.Fprintf(s.Log, format+"\n", a...)
 	}
+}
+
+// maybePrune starts applying the watch list's retention in the
+// background, unless it is running or was started less than pruneEvery
+// ago (by the service's clock), or the watch list has none.
+func (s *Service) maybePrune(ctx context.Context, bg *sync.WaitGroup) {
+	r := store.Retention{Checks: s.Watcher.Config.Retention.Checks}
+	if r.Checks <= 0 || ctx.Err() != nil {
+		return
+	}
+	now := s.Now()
+	s.mu.Lock()
+	if s.pruning || !s.pruned.IsZero() && now.Sub(s.pruned) < pruneEvery {
+		s.mu.Unlock()
+		return
+	}
+	s.pruning, s.pruned = true, now
+	s.mu.Unlock()
+	prune := s.prune
+	if prune == nil {
+		prune = s.Watcher.DB.Prune
+	}
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		st, err := prune(ctx, r, now)
+		s.mu.Lock()
+		s.pruning = false
+		s.mu.Unlock()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.logf("canary watch: retention: %v", verdict.Display(err.Error()))
+		case err == nil:
+			s.logf("canary watch: retention: removed %d repeated checks older than %s of %d targets; every canary and event is kept",
+				st.Removed, canary.FormatDuration(r.Checks), st.Targets)
+		}
+	}()
 }

@@ -121,7 +121,7 @@ database (and remove its -wal and -shm files).`,
 }
 
 // newDBPruneCmd is canary db prune: the watch list's retention, applied
-// now (canary watch applies it after each run).
+// now (canary watch applies it after each run from cron, and once a day as a service).
 func newDBPruneCmd(ios *streams, dbFlag *string) *cobra.Command {
 	var config, checks string
 	var batch int

@@ -62,8 +62,8 @@ Alerts go out on changes, not on every run; one that cannot be delivered
 is retried on the next run.
 
 Exit code 4 is the watchdog's own failure, whatever the canaries' verdicts:
-history that could not be written, an alert not delivered, a metrics file
-or dashboard not written. The reason is on standard error. A unit or cron
+history that could not be written, an alert or heartbeat not delivered, a
+metrics file or dashboard not written. The reason is on standard error. A unit or cron
 job that treats 1, 2 and 3 as verdicts must treat 4 as a failure.
 
 History is kept in SQLite (--db, default ~/.local/state/canarykit/watch.db).
@@ -258,6 +258,12 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	for _, d := range round.Deliveries {
 		if d.Error != "" {
 			verdict.Fprintf(ios.Err, "canary: alert for %s not delivered on %s: %s\n", d.Target, redact.Text(d.Channel), redact.Text(d.Error))
+			broken = true
+		}
+	}
+	for _, d := range round.Heartbeats {
+		if d.Error != "" {
+			verdict.Fprintf(ios.Err, "canary: heartbeat not delivered on %s: %s\n", redact.Text(d.Channel), redact.Text(d.Error))
 			broken = true
 		}
 	}

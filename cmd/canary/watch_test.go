@@ -44,6 +44,7 @@ func TestWatchScripts(t *testing.T) {
 			"expandenv": freshnessCmds["expandenv"],
 			"exits":     exitsCmd,
 			"hooksrv":   hookServerCmd,
+			"smtpsrv":   smtpServerCmd, // notify_test.go
 			"freeport":  freePortCmd,
 			"httpget":   httpGetCmd,
 			"mkpage":    mkpageCmd,
@@ -173,12 +174,14 @@ func wserveCmd(ts *testscript.TestScript, neg bool, args []string) {
 
 // hookServerCmd, "hooksrv NAME", receives webhooks on 127.0.0.1 and appends
 // each body, one per line, to $WORK/NAME.log; $NAME is its URL. /fail
-// answers 500.
+// answers 500; /flaky answers 500 to its first request, then 202 with
+// the JSON {"id":"msg-N"}, N counting the requests.
 func hookServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hooksrv NAME")
 	}
 	var mu sync.Mutex
+	var flaky int
 	log := ts.MkAbs(args[0] + ".log")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
@@ -194,10 +197,20 @@ func hookServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		b, _ := json.Marshal(v)
 		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/flaky" {
+			if flaky++; flaky == 1 {
+				http.Error(w, "the receiver is starting", 500)
+				return
+			}
+		}
 		f, _ := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		fmt.Fprintf(f, "%s %s\n", r.Header.Get("X-Canarykit-Signature"), b)
 		f.Close()
-		mu.Unlock()
+		if r.URL.Path == "/flaky" {
+			w.WriteHeader(http.StatusAccepted)
+			fmt.Fprintf(w, `{"id":"msg-%d"}`, flaky)
+		}
 	})}
 	go srv.Serve(ln)
 	ts.Defer(func() { srv.Close() })

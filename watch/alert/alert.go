@@ -21,7 +21,9 @@ import (
 type Message struct {
 	// Kind is problem (the status got worse or changed), resolved (OK
 	// again), news (something new at the same status), reminder (a
-	// problem that lasts), or test (canary notify test).
+	// problem that lasts), test (canary notify test), or heartbeat
+	// (alerts.heartbeat: the watchdog runs and the channel delivers;
+	// Status is OK, and Summary says how the last round went).
 	Kind     string          `json:"kind"`
 	Target   string          `json:"target"`
 	TargetID string          `json:"target_id"`
@@ -88,6 +90,8 @@ func (m *Message) Subject() string {
 		prefix = "resolved: "
 	case "test":
 		return "[canary] test alert from canarykit"
+	case "heartbeat":
+		return "[canary] heartbeat: canary watch is running, and alerts reach you here"
 	}
 	return clip(fmt.Sprintf("[canary] %s%s %s: %s", prefix, m.Status, m.Target, what), 200)
 }
@@ -105,6 +109,11 @@ func (m *Message) Text() string {
 		return b.String()
 	}
 	d := verdict.Display
+	if m.Kind == "heartbeat" {
+		fmt.Fprintf(&b, "This is a heartbeat from canary watch, sent %s: the watchdog is running, and alerts reach you on this channel.\n\n%s\n\n"+
+			"If the next heartbeat does not come, the watchdog or this channel is broken.\n", m.At.UTC().Format(time.RFC3339), d(m.Summary))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "%s: %s\n", d(m.Target), m.Status)
 	if m.Previous != nil && *m.Previous != m.Status {
 		fmt.Fprintf(&b, "(was %s)\n", *m.Previous)

@@ -131,6 +131,99 @@ func TestEmail(t *testing.T) {
 	}
 }
 
+// A recipient the server refuses is named, and fails the delivery even
+// when the other was accepted: Send mails no one, Probe mails those
+// accepted and says what the server answered to each command, with the
+// queue id.
+func TestEmailRefusedRecipient(t *testing.T) {
+	s := startSMTP(t)
+	s.refuse = map[string]bool{"nobody@example.org": true}
+	s.queueID = "4QxYz1AbC"
+	m, payload := message()
+	e := &Email{ChannelName: "mail", Server: s.addr, TLS: "starttls", RootCAs: s.roots, Username: "canary", Password: "pw",
+		From: "canary@example.org", To: []string{"ops@example.org", "nobody@example.org"}, Timeout: 5 * time.Second}
+	err := e.Send(context.Background(), m, payload)
+	if err == nil || !strings.Contains(err.Error(), "nobody@example.org (550 5.1.1 ") {
+		t.Fatalf("Send with a refused recipient: %v", err)
+	}
+	s.mu.Lock()
+	n := len(s.mails)
+	s.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("Send mailed %v though a recipient was refused", s.last().to)
+	}
+	r, err := e.Probe(context.Background(), m, payload)
+	if err == nil || !strings.Contains(err.Error(), "nobody@example.org") || strings.Contains(err.Error(), "ops@") {
+		t.Fatalf("Probe with a refused recipient: %v", err)
+	}
+	want := []Step{{Command: "MAIL FROM", Arg: "canary@example.org", Accepted: true},
+		{Command: "RCPT TO", Arg: "ops@example.org", Accepted: true},
+		{Command: "RCPT TO", Arg: "nobody@example.org", Accepted: false},
+		{Command: "DATA", Accepted: true}}
+	if len(r.Steps) != len(want) {
+		t.Fatalf("steps %+v", r.Steps)
+	}
+	for i, w := range want {
+		g := r.Steps[i]
+		if g.Command != w.Command || g.Arg != w.Arg || g.Accepted != w.Accepted {
+			t.Errorf("step %d: %+v, want %+v", i, g, w)
+		}
+	}
+	if !strings.HasPrefix(r.Steps[2].Reply, "550 5.1.1 <nobody@example.org>") {
+		t.Errorf("refusal %q", r.Steps[2].Reply)
+	}
+	if r.ID != "4QxYz1AbC" || r.Reply != "250 2.0.0 Ok: queued as 4QxYz1AbC" {
+		t.Errorf("receipt %+v", r)
+	}
+	if got := s.last().to; len(got) != 1 || got[0] != "ops@example.org" {
+		t.Errorf("mailed %v", got)
+	}
+	// Every recipient accepted: delivered, with the queue id.
+	e.To = []string{"ops@example.org"}
+	if r, err := e.Probe(context.Background(), m, payload); err != nil || r.ID != "4QxYz1AbC" || len(r.Steps) != 3 {
+		t.Errorf("all accepted: %+v %v", r, err)
+	}
+}
+
+func TestQueueID(t *testing.T) {
+	for reply, want := range map[string]string{
+		"2.0.0 Ok: queued as 4QxYz1AbC":                     "4QxYz1AbC",
+		"OK id=1rAbCd-000Xyz-2Q":                            "1rAbCd-000Xyz-2Q",
+		"2.0.0 4B7M1a2b3c Message accepted for delivery":    "4B7M1a2b3c",
+		"Ok: queued as <20261122120000.ABC@mx.example.org>": "20261122120000.ABC@mx.example.org",
+		"2.0.0 OK  1764000000 a1-20020a170902gsmtp":         "",
+		"queued": "",
+	} {
+		if got := queueID(reply); got != want {
+			t.Errorf("queueID(%q) = %q, want %q", reply, got, want)
+		}
+	}
+}
+
+// A webhook's receipt has the status and the id the receiver echoed.
+func TestWebhookReceipt(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/json":
+			w.WriteHeader(202)
+			io.WriteString(w, `{"id":"msg-42","status":"queued"}`)
+		case "/header":
+			w.Header().Set("X-Request-Id", "req-7")
+		case "/none":
+			io.WriteString(w, "ok")
+		}
+	}))
+	defer srv.Close()
+	m, payload := message()
+	for path, want := range map[string][2]string{"/json": {"202 Accepted", "msg-42"}, "/header": {"200 OK", "req-7"}, "/none": {"200 OK", ""}} {
+		h := &Webhook{ChannelName: "hook", URL: srv.URL + path, Timeout: 5 * time.Second}
+		r, err := h.Probe(context.Background(), m, payload)
+		if err != nil || r.Reply != want[0] || r.ID != want[1] {
+			t.Errorf("%s: %+v %v, want %v", path, r, err, want)
+		}
+	}
+}
+
 // smtpServer is a small SMTP server for tests: EHLO, STARTTLS, AUTH PLAIN,
 // MAIL, RCPT, DATA, QUIT.
 type smtpServer struct {
@@ -138,8 +231,12 @@ type smtpServer struct {
 	roots *x509.CertPool
 	cert  tls.Certificate
 	noTLS bool
-	mu    sync.Mutex
-	mails []session
+	// refuse holds recipients RCPT TO refuses (550); queueID, if set,
+	// is given in the reply to DATA, as Postfix does.
+	refuse  map[string]bool
+	queueID string
+	mu      sync.Mutex
+	mails   []session
 }
 
 type session struct {
@@ -225,8 +322,13 @@ func (s *smtpServer) serve(c net.Conn) {
 			sess.from = strings.Trim(strings.TrimPrefix(line, "MAIL FROM:"), "<>")
 			say("250 ok")
 		case cmd == "RCPT":
-			sess.to = append(sess.to, strings.Trim(strings.TrimPrefix(line, "RCPT TO:"), "<>"))
-			say("250 ok")
+			to := strings.Trim(strings.TrimPrefix(line, "RCPT TO:"), "<>")
+			if s.refuse[to] {
+				say("550 5.1.1 <" + to + ">: Recipient address rejected: User unknown")
+				continue
+			}
+			sess.to = append(sess.to, to)
+			say("250 2.1.5 Ok")
 		case cmd == "DATA":
 			say("354 go on")
 			var b strings.Builder
@@ -244,7 +346,11 @@ func (s *smtpServer) serve(c net.Conn) {
 			s.mu.Lock()
 			s.mails = append(s.mails, sess)
 			s.mu.Unlock()
-			say("250 queued")
+			if s.queueID != "" {
+				say("250 2.0.0 Ok: queued as " + s.queueID)
+			} else {
+				say("250 queued")
+			}
 		case cmd == "QUIT":
 			say("221 bye")
 			return

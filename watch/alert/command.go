@@ -28,10 +28,22 @@ func (c *Command) Name() string { return c.ChannelName }
 // Send's errors quote what the command printed, with any URL in it
 // redacted (package redact): a script that posts to a webhook may echo it.
 func (c *Command) Send(ctx context.Context, m *Message, payload []byte) error {
+	_, err := c.Probe(ctx, m, payload)
+	return err
+}
+
+// Probe runs the command as Send does; the receipt's reply is its exit
+// status.
+func (c *Command) Probe(ctx context.Context, m *Message, payload []byte) (*Receipt, error) {
 	if err := c.send(ctx, m, payload); err != nil {
-		return errors.New(redact.Text(err.Error()))
+		r := &Receipt{Reply: "did not succeed"}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			r.Reply = ee.ProcessState.String()
+		}
+		return r, errors.New(redact.Text(err.Error()))
 	}
-	return nil
+	return &Receipt{Reply: "exit status 0"}, nil
 }
 
 func (c *Command) send(ctx context.Context, m *Message, payload []byte) error {
@@ -57,7 +69,7 @@ func (c *Command) send(ctx context.Context, m *Message, payload []byte) error {
 		return fmt.Errorf("command %s ran longer than %s and was stopped", c.Run[0], c.Timeout)
 	}
 	if out != "" {
-		return fmt.Errorf("command %s: %v: %s", c.Run[0], err, out)
+		return fmt.Errorf("command %s: %w: %s", c.Run[0], err, out)
 	}
-	return fmt.Errorf("command %s: %v", c.Run[0], err)
+	return fmt.Errorf("command %s: %w", c.Run[0], err)
 }

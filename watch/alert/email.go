@@ -7,11 +7,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 )
@@ -35,13 +37,31 @@ type Email struct {
 func (e *Email) Name() string { return e.ChannelName }
 
 func (e *Email) Send(ctx context.Context, m *Message, _ []byte) error {
-	if err := e.send(ctx, m); err != nil {
-		return fmt.Errorf("email via %s: %v", e.Server, err)
-	}
-	return nil
+	_, err := e.deliver(ctx, m, false)
+	return err
 }
 
-func (e *Email) send(ctx context.Context, m *Message) error {
+// Probe sends m as Send does, but on to every recipient after one is
+// refused, and to those accepted: the receipt names the server's answer
+// to MAIL FROM, to each RCPT TO and to DATA, with the queue id it gave.
+// A refused recipient is an error even when the others were accepted.
+func (e *Email) Probe(ctx context.Context, m *Message, _ []byte) (*Receipt, error) {
+	return e.deliver(ctx, m, true)
+}
+
+func (e *Email) deliver(ctx context.Context, m *Message, probe bool) (*Receipt, error) {
+	r := &Receipt{}
+	if err := e.send(ctx, m, r, probe); err != nil {
+		return r, fmt.Errorf("email via %s: %v", e.Server, err)
+	}
+	return r, nil
+}
+
+// send runs one SMTP session. Every recipient is tried, so that the
+// error names each one refused; a refused recipient then ends the
+// session before DATA, so that no one gets an alert some did not (it is
+// retried whole). With probe, those accepted get the message.
+func (e *Email) send(ctx context.Context, m *Message, r *Receipt, probe bool) error {
 	host, _, err := net.SplitHostPort(e.Server)
 	if err != nil {
 		return err
@@ -85,24 +105,78 @@ func (e *Email) send(ctx context.Context, m *Message) error {
 		}
 	}
 	if err := c.Mail(e.From); err != nil {
+		r.Steps = append(r.Steps, Step{Command: "MAIL FROM", Arg: e.From, Reply: reply(err)})
 		return fmt.Errorf("MAIL FROM %s: %v", e.From, err)
 	}
+	r.Steps = append(r.Steps, Step{Command: "MAIL FROM", Arg: e.From, Accepted: true, Reply: "250"})
+	var refused []string
+	accepted := 0
 	for _, to := range e.To {
-		if err := c.Rcpt(to); err != nil {
-			return fmt.Errorf("RCPT TO %s: %v", to, err)
+		if strings.ContainsAny(to, "\r\n") {
+			return fmt.Errorf("the recipient %q holds a line break", to)
+		}
+		code, msg, err := cmd(c, 25, "RCPT TO:<%s>", to)
+		if err != nil {
+			r.Steps = append(r.Steps, Step{Command: "RCPT TO", Arg: to, Reply: reply(err)})
+			refused = append(refused, fmt.Sprintf("%s (%s)", to, reply(err)))
+			continue
+		}
+		r.Steps = append(r.Steps, Step{Command: "RCPT TO", Arg: to, Accepted: true, Reply: clip(fmt.Sprintf("%d %s", code, msg), 300)})
+		accepted++
+	}
+	var refusal error
+	if len(refused) > 0 {
+		refusal = fmt.Errorf("RCPT TO refused: %s", strings.Join(refused, ", "))
+		if !probe || accepted == 0 {
+			return refusal
 		}
 	}
-	wc, err := c.Data()
+	if _, _, err := cmd(c, 354, "DATA"); err != nil {
+		r.Steps = append(r.Steps, Step{Command: "DATA", Reply: reply(err)})
+		return errors.Join(refusal, fmt.Errorf("DATA: %v", err))
+	}
+	w := c.Text.DotWriter()
+	if _, err := w.Write(e.message(m)); err != nil {
+		return errors.Join(refusal, err)
+	}
+	if err := w.Close(); err != nil {
+		return errors.Join(refusal, err)
+	}
+	code, msg, err := c.Text.ReadResponse(250)
 	if err != nil {
-		return err
+		r.Steps = append(r.Steps, Step{Command: "DATA", Reply: reply(err)})
+		return errors.Join(refusal, fmt.Errorf("the server did not accept the message: %v", err))
 	}
-	if _, err := wc.Write(e.message(m)); err != nil {
-		return err
-	}
-	if err := wc.Close(); err != nil {
-		return fmt.Errorf("the server did not accept the message: %v", err)
+	r.Reply = clip(fmt.Sprintf("%d %s", code, msg), 300)
+	r.ID = queueID(msg)
+	r.Steps = append(r.Steps, Step{Command: "DATA", Accepted: true, Reply: r.Reply})
+	if refusal != nil {
+		c.Quit()
+		return refusal
 	}
 	return c.Quit()
+}
+
+// cmd sends one SMTP command and reads the reply, which must have the
+// code expect (or start with it, when expect has fewer digits).
+func cmd(c *smtp.Client, expect int, format string, args ...any) (int, string, error) {
+	id, err := c.Text.Cmd(format, args...)
+	if err != nil {
+		return 0, "", err
+	}
+	c.Text.StartResponse(id)
+	defer c.Text.EndResponse(id)
+	return c.Text.ReadResponse(expect)
+}
+
+// reply is an SMTP error as the server's reply ("550 5.1.1 no such
+// user"), or the error itself when the server gave none.
+func reply(err error) string {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return clip(fmt.Sprintf("%d %s", te.Code, te.Msg), 300)
+	}
+	return clip(err.Error(), 300)
 }
 
 func (e *Email) message(m *Message) []byte {

@@ -39,16 +39,25 @@ func (w *Webhook) Name() string { return w.ChannelName }
 // Send's errors name the URL with its token or password redacted (package
 // redact): they are printed, and stored in the history.
 func (w *Webhook) Send(ctx context.Context, m *Message, payload []byte) error {
-	if err := w.send(ctx, payload); err != nil {
+	_, err := w.Probe(ctx, m, payload)
+	return err
+}
+
+// Probe sends as Send does; the receipt has the status the receiver
+// answered, and the message id it echoed (a JSON id or message_id, an
+// X-Message-Id or X-Request-Id header), if any.
+func (w *Webhook) Probe(ctx context.Context, m *Message, payload []byte) (*Receipt, error) {
+	r := &Receipt{}
+	if err := w.send(ctx, payload, r); err != nil {
 		// The URL itself first: one too malformed to be found in a
 		// message as a URL.
 		msg := strings.ReplaceAll(err.Error(), w.URL, redact.URL(w.URL))
-		return errors.New(redact.Text(msg))
+		return r, errors.New(redact.Text(msg))
 	}
-	return nil
+	return r, nil
 }
 
-func (w *Webhook) send(ctx context.Context, payload []byte) error {
+func (w *Webhook) send(ctx context.Context, payload []byte, r *Receipt) error {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(payload))
@@ -74,10 +83,12 @@ func (w *Webhook) send(ctx context.Context, payload []byte) error {
 		return fmt.Errorf("webhook %s: %v", w.URL, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	r.Reply = clip(resp.Status, 100)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("webhook %s answered %s: %s", w.URL, resp.Status, clip(string(body), 200))
 	}
+	r.ID = redact.Text(webhookID(resp.Header, body))
 	return nil
 }
 

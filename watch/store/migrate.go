@@ -142,6 +142,17 @@ CREATE INDEX deliveries_pending ON deliveries(state) WHERE state = 'pending';
 	`
 UPDATE target_state SET etag = '', last_modified = '';
 `,
+	// 4: heartbeats through every alert channel (alerts.heartbeat), so
+	// that a run from cron knows when the last one went out.
+	`
+CREATE TABLE heartbeats (
+	channel    TEXT PRIMARY KEY,
+	sent       TEXT,                      -- the last heartbeat delivered; NULL: none yet
+	tried      TEXT NOT NULL,             -- the last try
+	failures   INTEGER NOT NULL DEFAULT 0, -- tries failed since the last delivered
+	last_error TEXT NOT NULL DEFAULT ''
+);
+`,
 }
 
 // Version is the schema version this canarykit writes.

@@ -35,6 +35,7 @@ var fixtures = []string{
 	 INSERT INTO alert_state VALUES ('00112233445566778899aabbccddeeff', 2, '2026-01-02T00:00:00.000000000Z');`,
 	// Version 3 stores only strong validators; the schema is the same.
 	`UPDATE target_state SET etag = '"strong"' WHERE target_id = '00112233445566778899aabbccddeeff';`,
+	`INSERT INTO heartbeats (channel, sent, tried) VALUES ('webhook-1', '2026-01-03T00:00:00.000000000Z', '2026-01-03T00:00:00.000000000Z');`,
 }
 
 // TestMigrateFromEveryVersion builds a database at every earlier schema
@@ -371,5 +372,49 @@ func crashChild(path string) {
 		}
 		n += len(batch)
 		fmt.Printf("committed %d\n", n)
+	}
+}
+
+// A heartbeat's last delivery survives failures after it, and reopening.
+func TestHeartbeats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "watch.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hb, err := db.Heartbeats(ctx); err != nil || len(hb) != 0 {
+		t.Fatalf("a new database: %v %v", hb, err)
+	}
+	if err := db.HeartbeatTried(ctx, "mail", t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.HeartbeatTried(ctx, "mail", t0.Add(time.Hour), fmt.Errorf("550 refused")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.HeartbeatTried(ctx, "hook", t0, fmt.Errorf("500")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hb, err := db.Heartbeats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := hb["mail"]; !m.Sent.Equal(t0) || !m.Tried.Equal(t0.Add(time.Hour)) || m.Failures != 1 || m.LastError != "550 refused" {
+		t.Errorf("mail: %+v", m)
+	}
+	if h := hb["hook"]; !h.Sent.IsZero() || h.Failures != 1 {
+		t.Errorf("hook: %+v", h)
+	}
+	if err := db.HeartbeatTried(ctx, "mail", t0.Add(2*time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	hb, _ = db.Heartbeats(ctx)
+	if m := hb["mail"]; !m.Sent.Equal(t0.Add(2*time.Hour)) || m.Failures != 0 || m.LastError != "" {
+		t.Errorf("mail after delivery: %+v", m)
 	}
 }
