@@ -15,6 +15,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/store"
@@ -555,7 +556,7 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 			rec.HardStatus = verify.Unknown
 		}
 		summary = fmt.Sprintf("could not check (failure %d; reported after %d in a row over %s): %s", rec.Failures, t.UnreachableAfter,
-			canary.FormatDuration(t.UnreachableFor), f.err)
+			duration.Format(t.UnreachableFor), f.err)
 	}
 	rec.Status, rec.Summary = status, summary
 	rec.Changed = rec.HardStatus != st.LastStatus || st.LastCheck.IsZero()

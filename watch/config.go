@@ -16,8 +16,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/schema"
 	"github.com/canarykit/canarykit/source"
@@ -701,7 +701,7 @@ func (p *problems) duration(where, field, s string) time.Duration {
 	if s == "" {
 		return 0
 	}
-	d, err := canary.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil || d <= 0 {
 		p.add("%s: %s %q is not a positive duration; use e.g. 90d, 12w or 6h", where, field, s)
 		return 0
@@ -741,7 +741,7 @@ func (p *problems) options(o options, where, dir string) parsed {
 func (p *problems) alerts(a rawAlerts, dir string) Alerts {
 	out := Alerts{Reminder: DefaultReminder}
 	if a.Reminder != "" {
-		d, err := canary.ParseDuration(a.Reminder)
+		d, err := duration.Parse(a.Reminder)
 		if err != nil || d < 0 {
 			p.add("alerts: reminder %q is not a duration; use e.g. 24h, or 0s for no reminders", a.Reminder)
 		}

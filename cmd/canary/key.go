@@ -11,8 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/keys"
 )
 
 func newKeyCmd(io *streams) *cobra.Command {
@@ -58,7 +59,7 @@ Existing files are never overwritten.`,
 			if err != nil {
 				return err
 			}
-			secret, public, fp, err := canary.GenerateKey(uid, pw, lifetime, io.Now())
+			secret, public, fp, err := keys.GenerateKey(uid, pw, lifetime, io.Now())
 			if err != nil {
 				return err
 			}
@@ -100,7 +101,7 @@ func parseLongDuration(s string) (time.Duration, error) {
 		}
 		return time.Duration(years) * 365 * 24 * time.Hour, nil
 	}
-	return canary.ParseDuration(s)
+	return duration.Parse(s)
 }
 
 func newPassphrase(io *streams, skip bool) ([]byte, error) {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
@@ -159,7 +159,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	}
 	var every time.Duration
 	if f.every != "" {
-		d, err := canary.ParseDuration(f.every)
+		d, err := duration.Parse(f.every)
 		if err != nil || d < time.Minute {
 			return fmt.Errorf("--every %q: give a duration of a minute or more, like 1h", f.every)
 		}
