@@ -2,6 +2,7 @@ package canary
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -438,4 +439,30 @@ func dedentBlock(data []byte) []byte {
 		return nil
 	}
 	return nil
+}
+
+// HashName is the name of h as a clearsigned block's Hash: header writes
+// it (RFC 9580 section 7), or "" for a hash that has none.
+func HashName(h crypto.Hash) string {
+	switch h {
+	case crypto.MD5:
+		return "MD5"
+	case crypto.SHA1:
+		return "SHA1"
+	case crypto.RIPEMD160:
+		return "RIPEMD160"
+	case crypto.SHA224:
+		return "SHA224"
+	case crypto.SHA256:
+		return "SHA256"
+	case crypto.SHA384:
+		return "SHA384"
+	case crypto.SHA512:
+		return "SHA512"
+	case crypto.SHA3_256:
+		return "SHA3-256"
+	case crypto.SHA3_512:
+		return "SHA3-512"
+	}
+	return ""
 }

@@ -1,5 +1,9 @@
-// Package canary holds the canary document model, its canarykit/1 text
-// format, issuing a canary from a definition, and signing it.
+// Package canary holds the canary document model and nothing a reader
+// does not need: the canarykit/1 text format (Parse, Render, Validate,
+// Digest), the clearsigned block (Open, Signed, ReadSignatures), the
+// format's limits and errors, and the size-limited file reader. Making
+// signatures lives in package signer and the publisher's workflow in
+// package issue, so that a verifier links neither.
 package canary
 
 import (
@@ -63,8 +67,15 @@ const (
 	// MaxSerial is 2^53-1: JSON readers that hold numbers as doubles
 	// (JavaScript, jq) cannot tell larger serials apart, so their replay
 	// checks would fail.
-	MaxSerial        = 1<<53 - 1
-	TimeLayout       = "2006-01-02T15:04:05Z"
+	MaxSerial = 1<<53 - 1
+	// TimeLayout is how a canary writes its times (Issued, Expires):
+	// RFC 3339, UTC, whole seconds.
+	TimeLayout = "2006-01-02T15:04:05Z"
+	// ShownTime is how canarykit shows a canary's times to a person, in
+	// messages, pages and feeds: to the minute, with the zone said, since
+	// a deadline read in another zone must not move. Format it with a
+	// time in UTC.
+	ShownTime        = "2006-01-02 15:04 UTC"
 	statementsHeader = "Statements:"
 )
 

@@ -1,3 +1,9 @@
+// Package issue is the publisher's workflow: the definition a publisher
+// keeps (Definition), the next canary it calls for (Next), issuing and
+// archiving it in the publication directory (Issue), cosigning a draft
+// (Cosign*), publishing what the signers signed (PublishSigned), and when
+// the next one is due (Check). It builds on canary (the document), keys and
+// signer; nothing a reader runs imports it.
 package issue
 
 import (

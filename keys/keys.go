@@ -1,6 +1,9 @@
 // Package keys finds the publisher keys a reader names with --key: a key
 // file, a Web Key Directory address (wkd:), a key server fingerprint (vks:),
 // or a bare fingerprint that the keys from the other sources must match.
+// It also reads key files and keyrings (ReadKeyFile, ReadKeys), names
+// keys by fingerprint, and generates the Ed25519 key a signer starts with
+// (GenerateKey): the key handling readers and publishers share.
 package keys
 
 import (

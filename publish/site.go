@@ -1,7 +1,7 @@
 // Package publish is the publisher's side after signing: it turns a
 // publication directory (what `canary issue --out DIR` keeps) into a
-// static web site, and tells a publisher when the next canary is due
-// (status.go).
+// static web site. When the next canary is due is the workflow's
+// business: package issue (status.go).
 //
 // The site needs no JavaScript and no asset from elsewhere, and every link
 // is relative, so it reads the same from any web server, an onion service
@@ -141,7 +141,7 @@ func Build(o Options) (*Result, error) {
 	res.Canary = r.Canary
 	if res.Expired {
 		res.Notes = append(res.Notes, fmt.Sprintf("the current canary expired on %s; the page says so. Issue a new one: canary issue --out %s",
-			r.Canary.Expires.Format("2006-01-02 15:04 UTC"), o.Dir))
+			r.Canary.Expires.Format(canary.ShownTime), o.Dir))
 	}
 	entries, err := readChain(o.Dir, data, r.Canary)
 	if err != nil {

@@ -2,7 +2,6 @@ package signer
 
 import (
 	"bytes"
-	"crypto"
 	"errors"
 	"slices"
 	"time"
@@ -40,25 +39,9 @@ func AddSignatures(s *canary.Signed, signers []*Signer, t time.Time) error {
 			return err
 		}
 		s.Signatures = append(s.Signatures, pkt...)
-		if name := hashName(sig.Hash); name != "" && !slices.Contains(s.HashHeader, name) {
+		if name := canary.HashName(sig.Hash); name != "" && !slices.Contains(s.HashHeader, name) {
 			s.HashHeader = append(s.HashHeader, name)
 		}
 	}
 	return nil
-}
-
-func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA256:
-		return "SHA256"
-	case crypto.SHA384:
-		return "SHA384"
-	case crypto.SHA512:
-		return "SHA512"
-	case crypto.SHA224:
-		return "SHA224"
-	case crypto.SHA1:
-		return "SHA1"
-	}
-	return ""
 }

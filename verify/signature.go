@@ -14,6 +14,7 @@ import (
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/keys"
 )
 
@@ -547,30 +548,13 @@ func weakHash(h crypto.Hash) bool {
 }
 
 func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.MD5:
-		return "MD5"
-	case crypto.SHA1:
-		return "SHA1"
-	case crypto.RIPEMD160:
-		return "RIPEMD160"
-	case crypto.SHA224:
-		return "SHA224"
-	case crypto.SHA256:
-		return "SHA256"
-	case crypto.SHA384:
-		return "SHA384"
-	case crypto.SHA512:
-		return "SHA512"
-	case crypto.SHA3_256:
-		return "SHA3-256"
-	case crypto.SHA3_512:
-		return "SHA3-512"
+	if name := canary.HashName(h); name != "" {
+		return name
 	}
 	return fmt.Sprintf("hash #%d", h)
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func stamp(t time.Time) string { return t.UTC().Format(canary.ShownTime) }
 
 // weakBinding says why a key's binding at signature time rests on a weak
 // hash, or "" if it does not, and names the user ID that weak binding

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/keys"
@@ -234,18 +234,17 @@ func LoadConfig(path string) (*Config, error) {
 	return parseConfig(path, abs, data)
 }
 
+// readAtMost is canary.ReadAtMost with errors that say what the file
+// should have been.
 func readAtMost(f *os.File, n int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, n+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > n {
+	data, err := canary.ReadAtMost(f, f.Name(), n)
+	if tooLarge := (*canary.TooLargeError)(nil); errors.As(err, &tooLarge) {
 		if n == maxConfigBytes {
 			return nil, fmt.Errorf("the file is larger than %d bytes; a watch list is a short text file (split a long one with include, or use a targets_file)", n)
 		}
 		return nil, fmt.Errorf("the file is larger than %d bytes", n)
 	}
-	return data, nil
+	return data, err
 }
 
 func readBounded(path string, n int64) ([]byte, error) {

@@ -288,7 +288,7 @@ func fromArchive(source string, in *input, c *canary.Canary, f *verifyFlags, opt
 // fs.ErrNotExist.
 func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
 	if !cand.url {
-		return source.ReadFile(cand.loc)
+		return canary.ReadFile(cand.loc)
 	}
 	fetcher, err := f.web.get()
 	if err != nil {

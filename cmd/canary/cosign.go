@@ -192,7 +192,7 @@ func definitionKeys(config string) (openpgp.EntityList, error) {
 // showCanary prints what a cosigner is about to sign, and how it differs
 // from the published canary it follows.
 func showCanary(io *streams, path string, c *canary.Canary, prev *canary.Canary, where string, perr error, changes []string) {
-	const day = "2006-01-02 15:04 UTC"
+	const day = canary.ShownTime
 	w := io.Out
 	fmt.Fprintf(w, "%s is canary %d of %s (%s):\n", path, c.Serial, verify.Display(c.Issuer.Name), verify.Display(c.Issuer.URL))
 	valid := c.Expires.Sub(c.Issued)

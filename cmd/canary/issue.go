@@ -196,7 +196,7 @@ without it, and each is cut off after --timeout.`,
 				return nil
 			}
 			fmt.Fprintf(io.Out, "Issued canary %d of %s: %s\n  issued %s, expires %s, signed by %d key(s)\nCheck it with: gpg --verify %s\n",
-				c.Serial, c.Issuer.Name, res.Path, c.Issued.Format("2006-01-02 15:04 UTC"), c.Expires.Format("2006-01-02 15:04 UTC"), len(c.Signers), res.Path)
+				c.Serial, c.Issuer.Name, res.Path, c.Issued.Format(canary.ShownTime), c.Expires.Format(canary.ShownTime), len(c.Signers), res.Path)
 			return nil
 		},
 	}

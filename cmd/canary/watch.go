@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/redact"
@@ -371,7 +372,7 @@ CRITICAL. The acceptance is recorded as an event in the history.`,
 			if err != nil {
 				return err
 			}
-			verdict.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format("2006-01-02 15:04 UTC"), c.Fingerprint[:12])
+			verdict.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format(canary.ShownTime), c.Fingerprint[:12])
 			return nil
 		},
 	}
