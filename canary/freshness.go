@@ -3,6 +3,7 @@ package canary
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 
 	"github.com/canarykit/canarykit/freshness"
 )
@@ -56,4 +57,14 @@ func checkFreshness(ps []freshness.Proof) error {
 		}
 	}
 	return nil
+}
+
+// TokenName is the name of the i-th (from 0) timestamp file beside a
+// canary file, where the publisher writes it and a reader looks for it
+// (so it lives here, not with issuing): canary.txt.tsr, canary.txt.2.tsr, canary.txt.3.tsr, ...
+func TokenName(file string, i int) string {
+	if i == 0 {
+		return file + ".tsr"
+	}
+	return file + "." + strconv.Itoa(i+1) + ".tsr"
 }

@@ -162,7 +162,7 @@ type Issued struct {
 	Signed []byte // the clearsigned document; nil for a draft
 	Path   string // where it was written; empty for a draft
 	// Tokens are the RFC 3161 replies written beside the canary
-	// (TokenName); Notes say which optional freshness sources failed.
+	// (canary.TokenName); Notes say which optional freshness sources failed.
 	Tokens [][]byte
 	Notes  []string
 }

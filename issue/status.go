@@ -180,7 +180,7 @@ func (s *Status) keys(o StatusOptions, at, due time.Time) {
 // knowing before the day.
 func (s *Status) tokens(o StatusOptions, at, due time.Time) {
 	for i := 0; i < 20; i++ {
-		name := TokenName(CurrentFile, i)
+		name := canary.TokenName(CurrentFile, i)
 		p := filepath.Join(o.Dir, name)
 		b, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {

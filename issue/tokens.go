@@ -51,15 +51,6 @@ func stampFreshness(d *Definition, out *Issued) error {
 	return err
 }
 
-// TokenName is the name of the i-th (from 0) timestamp file beside a
-// canary file: canary.txt.tsr, canary.txt.2.tsr, canary.txt.3.tsr, ...
-func TokenName(file string, i int) string {
-	if i == 0 {
-		return file + ".tsr"
-	}
-	return file + "." + strconv.Itoa(i+1) + ".tsr"
-}
-
 // writeTokens writes the timestamp tokens beside the archive copy of serial
 // and beside dir/canary.txt, before the canary itself is replaced, and
 // removes the tokens of a previous canary beyond the new ones, so that a
@@ -73,10 +64,10 @@ func writeTokens(dir string, serial uint64, tokens [][]byte) error {
 		}
 	}
 	for i, t := range tokens {
-		if err := atomicfile.Write(filepath.Join(adir, TokenName(ArchiveName(serial), i)), t, 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(adir, canary.TokenName(ArchiveName(serial), i)), t, 0o644); err != nil {
 			return err
 		}
-		if err := atomicfile.Write(filepath.Join(dir, TokenName(CurrentFile, i)), t, 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, canary.TokenName(CurrentFile, i)), t, 0o644); err != nil {
 			return err
 		}
 	}
@@ -86,7 +77,7 @@ func writeTokens(dir string, serial uint64, tokens [][]byte) error {
 	}
 	keep := map[string]bool{}
 	for i := range tokens {
-		keep[filepath.Join(dir, TokenName(CurrentFile, i))] = true
+		keep[filepath.Join(dir, canary.TokenName(CurrentFile, i))] = true
 	}
 	for _, p := range stale {
 		if !keep[p] && isTokenName(filepath.Base(p)) {

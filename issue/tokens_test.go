@@ -17,8 +17,8 @@ import (
 )
 
 func TestTokenNames(t *testing.T) {
-	if TokenName("canary.txt", 0) != "canary.txt.tsr" || TokenName("000001.txt", 2) != "000001.txt.3.tsr" {
-		t.Error(TokenName("canary.txt", 0), TokenName("000001.txt", 2))
+	if canary.TokenName("canary.txt", 0) != "canary.txt.tsr" || canary.TokenName("000001.txt", 2) != "000001.txt.3.tsr" {
+		t.Error(canary.TokenName("canary.txt", 0), canary.TokenName("000001.txt", 2))
 	}
 	for name, want := range map[string]bool{"canary.txt.tsr": true, "canary.txt.2.tsr": true, "canary.txt.10.tsr": true,
 		"canary.txt.1.tsr": false, "canary.txt.02.tsr": false, "canary.txt.x.tsr": false, "canary.txt.asc": false, "other.tsr": false} {
@@ -105,7 +105,7 @@ freshness:
 		t.Fatal(err)
 	}
 	for i, x := range []*ft.TSA{tsa1, tsa2} {
-		for _, p := range []string{filepath.Join(out, TokenName(CurrentFile, i)), filepath.Join(out, ArchiveDir, TokenName(ArchiveName(1), i))} {
+		for _, p := range []string{filepath.Join(out, canary.TokenName(CurrentFile, i)), filepath.Join(out, ArchiveDir, canary.TokenName(ArchiveName(1), i))} {
 			tok, err := os.ReadFile(p)
 			if err != nil {
 				t.Fatal(err)

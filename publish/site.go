@@ -263,7 +263,7 @@ func mustOpen(data []byte) []byte {
 func tokens(dir, file, prefix string) []string {
 	var out []string
 	for i := 0; i < 20; i++ {
-		name := issue.TokenName(file, i)
+		name := canary.TokenName(file, i)
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			break
 		}

@@ -72,7 +72,6 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
-	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -242,7 +241,7 @@ func Read(ctx context.Context, src string, o Options) (*Input, error) {
 		}
 	}
 	for i := range MaxTokens {
-		name := issue.TokenName(src, i)
+		name := canary.TokenName(src, i)
 		b, err := canary.ReadFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			break
@@ -362,7 +361,7 @@ func readURL(ctx context.Context, src string, o Options) (*Input, error) {
 	// missing or not a token (a site that answers any path with its start
 	// page has none).
 	for i := range MaxTokens {
-		name := issue.TokenName(res.FinalURL, i)
+		name := canary.TokenName(res.FinalURL, i)
 		token, note := Neighbour(nctx, f, name, "")
 		if note != nil {
 			in.Notes = append(in.Notes, *note)

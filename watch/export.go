@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
-	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -58,7 +58,7 @@ func Export(ctx context.Context, db *store.DB, dir, targetID string) (int, error
 				sigs++
 				e.Signatures = append(e.Signatures, fn)
 			} else {
-				fn = issue.TokenName(name, tsrs)
+				fn = canary.TokenName(name, tsrs)
 				tsrs++
 				e.Timestamps = append(e.Timestamps, fn)
 			}

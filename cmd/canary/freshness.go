@@ -80,6 +80,6 @@ func freshnessNotes(io *streams, def *issue.Definition, res *issue.Issued, draft
 		fmt.Fprintln(io.Err, "note: "+n)
 	}
 	for i := range res.Tokens {
-		fmt.Fprintf(io.Err, "Timestamp: %s (publish it beside the canary)\n", filepath.Join(filepath.Dir(res.Path), issue.TokenName(issue.CurrentFile, i)))
+		fmt.Fprintf(io.Err, "Timestamp: %s (publish it beside the canary)\n", filepath.Join(filepath.Dir(res.Path), canary.TokenName(issue.CurrentFile, i)))
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -59,7 +58,7 @@ func archiveFiles(n int, kinds []string) (txt string, others []string) {
 			sigs++
 			others = append(others, name)
 		} else {
-			others = append(others, issue.TokenName(txt, tsrs))
+			others = append(others, canary.TokenName(txt, tsrs))
 			tsrs++
 		}
 	}
