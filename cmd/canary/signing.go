@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/signer"
 )
 
@@ -55,7 +56,7 @@ SHA-256 unless its provider says otherwise.`,
 			var lifetime time.Duration
 			if expires != "" {
 				var err error
-				if lifetime, err = parseLongDuration(expires); err != nil {
+				if lifetime, err = duration.ParseLong(expires); err != nil {
 					return fmt.Errorf("--expires: %v", err)
 				}
 			}

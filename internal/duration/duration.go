@@ -100,3 +100,17 @@ func (d *Duration) UnmarshalYAML(b []byte) error {
 }
 
 func (d Duration) String() string { return Format(time.Duration(d)) }
+
+// ParseLong is Parse plus whole years (365 days, up to 100), for key
+// lifetimes, which are counted in years; a canary's cadence is not.
+func ParseLong(s string) (time.Duration, error) {
+	if n := len(s); n > 1 && s[n-1] == 'y' {
+		// Atoi, not Sscanf's %d, which reads "1.5y" as 1y.
+		years, err := strconv.Atoi(s[:n-1])
+		if err != nil || years <= 0 || years > 100 {
+			return 0, fmt.Errorf("%q: write whole years, e.g. 2y", s)
+		}
+		return time.Duration(years) * 365 * 24 * time.Hour, nil
+	}
+	return Parse(s)
+}

@@ -26,3 +26,17 @@ func TestDurations(t *testing.T) {
 		}
 	}
 }
+
+// Years are for key lifetimes only: Parse refuses them (TestDurations).
+func TestParseLong(t *testing.T) {
+	for in, want := range map[string]time.Duration{"2y": 2 * 365 * 24 * time.Hour, "100y": 100 * 365 * 24 * time.Hour, "90d": 90 * 24 * time.Hour} {
+		if got, err := ParseLong(in); err != nil || got != want {
+			t.Errorf("ParseLong(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"0y", "101y", "1.5y", "y", "-1y"} {
+		if _, err := ParseLong(in); err == nil {
+			t.Errorf("ParseLong(%q) succeeded", in)
+		}
+	}
+}
