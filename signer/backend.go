@@ -27,11 +27,30 @@ const (
 	KMSPrefix = "kms://"
 )
 
-// A backend makes signatures with a key whose secret canarykit never holds.
+// A backend makes a Signer's signatures: inProcess for a key file and for
+// a KMS key (a crypto.Signer answered by canary-kms), gpgAgent for a key
+// in the user's GnuPG. Whatever it returns is checked (Signer.sign) before
+// it goes into a canary.
 type backend interface {
 	// signText returns one binary signature packet of type 0x01 over
 	// canonical, dated t.
 	signText(canonical []byte, t time.Time) ([]byte, error)
+}
+
+// inProcess signs with the secret key in the Signer's Entity: a decrypted
+// key file, or a KMS key attached as its private key (OpenKMS).
+type inProcess struct{ s *Signer }
+
+func (b inProcess) signText(canonical []byte, t time.Time) ([]byte, error) {
+	sig, _, err := b.s.signLocal(canonical, t)
+	if err != nil {
+		return nil, err
+	}
+	var pkt bytes.Buffer
+	if err := sig.Serialize(&pkt); err != nil {
+		return nil, err
+	}
+	return pkt.Bytes(), nil
 }
 
 // Expiry says until when s's key can sign as of at: the earlier of the
@@ -73,23 +92,16 @@ func (s *Signer) signatureHash() crypto.Hash {
 // damaged file, a faulty card, a KMS key that is not the one published)
 // must be caught before the canary is published.
 func (s *Signer) sign(canonical []byte, t time.Time) (pkt []byte, sig *packet.Signature, err error) {
-	var pub *packet.PublicKey
+	var b backend = inProcess{s}
 	if s.backend != nil {
-		if pkt, err = s.backend.signText(canonical, t); err != nil {
-			return nil, nil, err
-		}
-		if sig, pub, err = s.parseOwn(pkt, t); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		if sig, pub, err = s.signLocal(canonical, t); err != nil {
-			return nil, nil, err
-		}
-		var b bytes.Buffer
-		if err := sig.Serialize(&b); err != nil {
-			return nil, nil, err
-		}
-		pkt = b.Bytes()
+		b = s.backend
+	}
+	if pkt, err = b.signText(canonical, t); err != nil {
+		return nil, nil, err
+	}
+	sig, pub, err := s.parseOwn(pkt, t)
+	if err != nil {
+		return nil, nil, err
 	}
 	check, err := sig.PrepareVerify()
 	if err != nil {
@@ -160,7 +172,7 @@ func (s *Signer) parseOwn(pkt []byte, t time.Time) (*packet.Signature, *packet.P
 	switch {
 	case sig.SigType != packet.SigTypeText:
 		return nil, nil, fmt.Errorf("%s: made a signature of type %#x, not a canonical-text signature (0x01)", s.Source, sig.SigType)
-	case !sig.CreationTime.Equal(t):
+	case sig.CreationTime.Unix() != t.Unix(): // OpenPGP dates signatures to the second
 		return nil, nil, fmt.Errorf("%s: the signature is dated %s, not %s as the canary's Issued time", s.Source,
 			sig.CreationTime.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
 	case sig.Hash != crypto.SHA512 && sig.Hash != crypto.SHA384 && sig.Hash != crypto.SHA256:

@@ -26,7 +26,7 @@ type Signer struct {
 	Entity *openpgp.Entity
 	Source string // where the key came from, for messages
 
-	backend backend     // signs in place of Entity's secret key, if set
+	backend backend     // how it signs; nil is inProcess, with Entity's secret key
 	hash    crypto.Hash // the hash the key signs with, if not SHA-512
 }
 
