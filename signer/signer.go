@@ -1,10 +1,10 @@
 // Package signer makes the signatures on a canary. A Signer is an OpenPGP
 // key whose secret is a decrypted key file, the user's gpg-agent (gpg:)
-// or a KMS reached through the canary-kms program (kms://). A key file and
-// a KMS key (a crypto.Signer that canary-kms answers) sign in process; the
-// agent, which hands back whole signature packets, signs through the
-// backend interface. Every signature is checked against the signer's
-// public key before it is used (docs/SIGNING.md).
+// or a KMS reached through the canary-kms program (kms://). Each signs
+// through one small interface (backend: a key file and a KMS key's
+// crypto.Signer in process, the agent through gpg), and every signature
+// packet a backend returns is checked against the signer's public key
+// before it is used (docs/SIGNING.md).
 package signer
 
 import (
