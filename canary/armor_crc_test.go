@@ -3,9 +3,10 @@ package canary
 import (
 	"bytes"
 	"encoding/base64"
-	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"strings"
 	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
 )
 
 func TestCRC24MatchesArmor(t *testing.T) {

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 )
@@ -172,7 +172,7 @@ func decodeClearsigned(data []byte) (*clearBlock, []byte) {
 		}
 		for _, v := range strings.Split(string(line[i+1:]), ",") {
 			v = strings.ToUpper(strings.TrimSpace(v))
-			if !contains(hashValues, v) {
+			if !slices.Contains(hashValues, v) {
 				return noClearBlock, data
 			}
 			b.hash = append(b.hash, v)
@@ -307,6 +307,10 @@ func textLine(line []byte) []byte {
 	return bytes.TrimRight(line, blanksAtEnd)
 }
 
+// HasSignedBlock says whether data holds the start of a clearsigned block
+// at the beginning of a line; Open says whether it is a good one.
+func HasSignedBlock(data []byte) bool { return markerIndex(data, beginSigned) >= 0 }
+
 // markerIndex finds an armor line that starts at the beginning of a line.
 func markerIndex(data, marker []byte) int {
 	for off := 0; ; {
@@ -355,68 +359,6 @@ func (s *Signed) Encode() ([]byte, error) {
 	}
 	b.WriteByte('\n')
 	return b.Bytes(), nil
-}
-
-// Sign clearsigns text with every signer, all signatures in one block, each
-// dated t. text must end with a line break and have no blanks at line ends
-// (OpenPGP would strip them, and the canary would no longer hash the same).
-func Sign(text []byte, signers []*Signer, t time.Time) ([]byte, error) {
-	s := &Signed{Text: text}
-	for _, line := range bytes.Split(text, []byte("\n")) {
-		if len(bytes.TrimRight(line, " \t\r")) != len(line) {
-			return nil, errors.New("text has blanks at the end of a line; OpenPGP would not sign them")
-		}
-	}
-	if len(signers) == 0 {
-		return nil, errors.New("no signer configured")
-	}
-	if err := s.AddSignatures(signers, t); err != nil {
-		return nil, err
-	}
-	return s.Encode()
-}
-
-// AddSignatures signs s's text with each signer and appends the signatures
-// after the ones it already has; the text and earlier signatures stay as
-// they are.
-func (s *Signed) AddSignatures(signers []*Signer, t time.Time) error {
-	canonical := s.Canonical()
-	for _, sg := range signers {
-		pkt, sig, err := sg.sign(canonical, t) // backend.go
-		if err != nil {
-			return err
-		}
-		s.Signatures = append(s.Signatures, pkt...)
-		if name := hashName(sig.Hash); name != "" && !contains(s.HashHeader, name) {
-			s.HashHeader = append(s.HashHeader, name)
-		}
-	}
-	return nil
-}
-
-func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA256:
-		return "SHA256"
-	case crypto.SHA384:
-		return "SHA384"
-	case crypto.SHA512:
-		return "SHA512"
-	case crypto.SHA224:
-		return "SHA224"
-	case crypto.SHA1:
-		return "SHA1"
-	}
-	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ReadSignatures turns a detached signature file, armored or binary, into
@@ -497,4 +439,30 @@ func dedentBlock(data []byte) []byte {
 		return nil
 	}
 	return nil
+}
+
+// HashName is the name of h as a clearsigned block's Hash: header writes
+// it (RFC 9580 section 7), or "" for a hash that has none.
+func HashName(h crypto.Hash) string {
+	switch h {
+	case crypto.MD5:
+		return "MD5"
+	case crypto.SHA1:
+		return "SHA1"
+	case crypto.RIPEMD160:
+		return "RIPEMD160"
+	case crypto.SHA224:
+		return "SHA224"
+	case crypto.SHA256:
+		return "SHA256"
+	case crypto.SHA384:
+		return "SHA384"
+	case crypto.SHA512:
+		return "SHA512"
+	case crypto.SHA3_256:
+		return "SHA3-256"
+	case crypto.SHA3_512:
+		return "SHA3-512"
+	}
+	return ""
 }

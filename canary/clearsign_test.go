@@ -1,27 +1,31 @@
-package canary
+package canary_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 func TestOpenIndentedBlock(t *testing.T) {
-	sec, _, _, err := GenerateKey("A <a@example.org>", nil, 0, time.Unix(0, 0))
+	sec, _, _, err := keys.GenerateKey("A <a@example.org>", nil, 0, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	el, _ := ReadKeys(sec)
+	el, _ := keys.ReadKeys(sec)
 	text := []byte("We have\n\nno warrants.\n")
-	signed, err := Sign(text, []*Signer{{Entity: el[0], Source: "a"}}, time.Unix(100, 0))
+	signed, err := signer.Sign(text, []*signer.Signer{{Entity: el[0], Source: "a"}}, time.Unix(100, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	indented := "# Our canary\n\n" + strings.ReplaceAll(string(signed), "\n", "\n    ")
 	indented = "    " + strings.TrimSuffix(indented[len("# Our canary\n\n"):], "    ")
 	page := []byte("# Our canary\n\n" + strings.ReplaceAll(indented, "\n    \n", "\n\n") + "\nMore prose.\n")
-	s, err := Open(page)
+	s, err := canary.Open(page)
 	if err != nil {
 		t.Fatalf("Open of an indented block: %v\n%s", err, page)
 	}
@@ -30,7 +34,7 @@ func TestOpenIndentedBlock(t *testing.T) {
 	}
 	// A block whose indentation stops halfway is not recovered.
 	broken := bytes.Replace(page, []byte("    no warrants."), []byte("no warrants."), 1)
-	if _, err := Open(broken); err == nil {
+	if _, err := canary.Open(broken); err == nil {
 		t.Fatal("a block with broken indentation was opened")
 	}
 }

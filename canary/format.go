@@ -1,5 +1,9 @@
-// Package canary holds the canary document model, its canarykit/1 text
-// format, issuing a canary from a definition, and signing it.
+// Package canary holds the canary document model and nothing a reader
+// does not need: the canarykit/1 text format (Parse, Render, Validate,
+// Digest), the clearsigned block (Open, Signed, ReadSignatures), the
+// format's limits and errors, and the size-limited file reader. Making
+// signatures lives in package signer and the publisher's workflow in
+// package issue, so that a verifier links neither.
 package canary
 
 import (
@@ -63,8 +67,15 @@ const (
 	// MaxSerial is 2^53-1: JSON readers that hold numbers as doubles
 	// (JavaScript, jq) cannot tell larger serials apart, so their replay
 	// checks would fail.
-	MaxSerial        = 1<<53 - 1
-	timeLayout       = "2006-01-02T15:04:05Z"
+	MaxSerial = 1<<53 - 1
+	// TimeLayout is how a canary writes its times (Issued, Expires):
+	// RFC 3339, UTC, whole seconds.
+	TimeLayout = "2006-01-02T15:04:05Z"
+	// ShownTime is how canarykit shows a canary's times to a person, in
+	// messages, pages and feeds: to the minute, with the zone said, since
+	// a deadline read in another zone must not move. Format it with a
+	// time in UTC.
+	ShownTime        = "2006-01-02 15:04 UTC"
 	statementsHeader = "Statements:"
 )
 
@@ -74,7 +85,7 @@ const (
 // this way. matchers_test.go holds each one to its regular expression.
 var (
 	idRE          = matcher(isID)          // ^[a-z0-9][a-z0-9-]{0,63}$
-	fingerprintRE = matcher(isFingerprint) // ^[0-9A-F]{40}([0-9A-F]{24})?$
+	fingerprintRE = matcher(IsFingerprint) // ^[0-9A-F]{40}([0-9A-F]{24})?$
 	digestRE      = matcher(isDigest)      // ^sha256:[0-9a-f]{64}$
 	serialRE      = matcher(isSerial)      // ^[1-9][0-9]{0,18}$
 )
@@ -103,7 +114,9 @@ func isID(s string) bool {
 		all(s[1:], func(c byte) bool { return isLowerAlnum(c) || c == '-' })
 }
 
-func isFingerprint(s string) bool { return (len(s) == 40 || len(s) == 64) && all(s, isUpperHex) }
+// IsFingerprint says whether s is a fingerprint as a canary lists it:
+// uppercase hex, 40 digits (v4) or 64 (v6).
+func IsFingerprint(s string) bool { return (len(s) == 40 || len(s) == 64) && all(s, isUpperHex) }
 
 func isDigest(s string) bool {
 	h, ok := strings.CutPrefix(s, "sha256:")
@@ -126,7 +139,7 @@ func Digest(text []byte) string {
 // Conclusion is the plain-language line that ends every canary, so that a
 // reader who knows nothing of the format learns what a lapse means.
 func Conclusion(expires time.Time) string {
-	return "If no newer canary has replaced this one by " + expires.UTC().Format(timeLayout) +
+	return "If no newer canary has replaced this one by " + expires.UTC().Format(TimeLayout) +
 		", do not rely on the statements above: assume that they may no longer be true."
 }
 
@@ -140,8 +153,8 @@ func (c *Canary) Render() []byte {
 	field("Issuer", c.Issuer.Name)
 	field("Issuer-URL", c.Issuer.URL)
 	field("Serial", strconv.FormatUint(c.Serial, 10))
-	field("Issued", c.Issued.UTC().Format(timeLayout))
-	field("Expires", c.Expires.UTC().Format(timeLayout))
+	field("Issued", c.Issued.UTC().Format(TimeLayout))
+	field("Expires", c.Expires.UTC().Format(TimeLayout))
 	if c.Previous != "" {
 		field("Previous", c.Previous)
 	}
@@ -184,11 +197,8 @@ func (c *Canary) Validate() error {
 	if c.Format != FormatV1 {
 		return fieldErr("format", "format is %q, want %q", c.Format, FormatV1)
 	}
-	if err := checkText("issuer name", c.Issuer.Name, MaxIssuerLen); err != nil {
-		return inField("issuer", err)
-	}
-	if err := checkURL(c.Issuer.URL); err != nil {
-		return inField("issuer-url", err)
+	if err := c.Issuer.Validate(); err != nil {
+		return err
 	}
 	if c.Serial < 1 {
 		return fieldErr("serial", "serial %d is out of range (1 to 2^53-1)", c.Serial)
@@ -206,7 +216,7 @@ func (c *Canary) Validate() error {
 		}
 	}
 	if !c.Expires.After(c.Issued) {
-		return fieldErr("expires", "expires %s is not after issued %s", c.Expires.Format(timeLayout), c.Issued.Format(timeLayout))
+		return fieldErr("expires", "expires %s is not after issued %s", c.Expires.Format(TimeLayout), c.Issued.Format(TimeLayout))
 	}
 	if c.Previous != "" && !digestRE.MatchString(c.Previous) {
 		return fieldErr("previous", "previous %q is not a sha256:<64 hex digits> digest", c.Previous)
@@ -230,13 +240,28 @@ func (c *Canary) Validate() error {
 	if len(c.Signers) > 0 && c.Threshold > len(c.Signers) {
 		return fieldErr("threshold", "threshold %d is more than the %d signers listed", c.Threshold, len(c.Signers))
 	}
-	if err := checkStatements(c.Statements); err != nil {
+	if err := CheckStatements(c.Statements); err != nil {
 		return err
 	}
 	return checkFreshness(c.Freshness)
 }
 
-func checkStatements(ss []Statement) error {
+// Validate reports the first way in which i breaks the format's rules for
+// an issuer; a publisher's definition is held to the same rules, so that
+// what it asks for can always be issued.
+func (i Issuer) Validate() error {
+	if err := checkText("issuer name", i.Name, MaxIssuerLen); err != nil {
+		return inField("issuer", err)
+	}
+	if err := checkURL(i.URL); err != nil {
+		return inField("issuer-url", err)
+	}
+	return nil
+}
+
+// CheckStatements reports the first way in which ss breaks the format's
+// rules for statements (a definition's as much as a canary's).
+func CheckStatements(ss []Statement) error {
 	if len(ss) == 0 {
 		return fieldErr("statements", "a canary needs at least one statement")
 	}
@@ -520,8 +545,8 @@ func (p *parser) time(key string) time.Time {
 	if p.err != nil {
 		return time.Time{}
 	}
-	t, err := time.Parse(timeLayout, s)
-	if err != nil || t.Format(timeLayout) != s {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil || t.Format(TimeLayout) != s {
 		p.i--
 		p.fail("%s %q must be an RFC 3339 UTC time like 2026-01-31T12:00:00Z", strings.ToLower(key), s)
 	}

@@ -130,28 +130,6 @@ func TestDigestIsSHA256OfText(t *testing.T) {
 	}
 }
 
-func TestDurations(t *testing.T) {
-	for in, want := range map[string]time.Duration{
-		"90d": 90 * 24 * time.Hour, "1w3d": 10 * 24 * time.Hour, "36h": 36 * time.Hour,
-		"1.5d": 36 * time.Hour, "90m": 90 * time.Minute, "2h30m": 150 * time.Minute,
-	} {
-		got, err := ParseDuration(in)
-		if err != nil || got != want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "d", "90", "90 days", "3y", "-1d", "99999999999999w"} {
-		if _, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) succeeded", in)
-		}
-	}
-	for d, want := range map[time.Duration]string{14 * 24 * time.Hour: "2w", 90 * 24 * time.Hour: "90d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m"} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestJSONMatchesSchema(t *testing.T) {
 	c := sample()
 	c.Signers = nil

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Serials stop at 2^53-1: JSON readers that hold numbers as doubles
@@ -48,27 +47,5 @@ func TestSerialLimit(t *testing.T) {
 		} else if err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("Parse serial %d: %v, want %q", tc.serial, err, msg)
 		}
-	}
-}
-
-// The canary after serial 2^53-1 cannot be made.
-func TestNextStopsAtMaxSerial(t *testing.T) {
-	def := &Definition{
-		Issuer:     Issuer{Name: "Example Org", URL: "https://example.org"},
-		Cadence:    Duration(90 * 24 * time.Hour),
-		Grace:      Duration(7 * 24 * time.Hour),
-		Threshold:  1,
-		Statements: []Statement{{ID: "no-warrants", Text: "Example Org has not received any warrant."}},
-	}
-	prev := sample()
-	prev.Serial = MaxSerial - 1
-	now := prev.Issued.Add(90 * 24 * time.Hour)
-	c, err := Next(def, prev.Signers, prev, prev.Render(), now)
-	if err != nil || c.Serial != MaxSerial {
-		t.Fatalf("Next after %d: %v", prev.Serial, err)
-	}
-	prev.Serial = MaxSerial
-	if c, err := Next(def, prev.Signers, prev, prev.Render(), now); err == nil || !strings.Contains(err.Error(), "serial 9007199254740992 is larger than 2^53-1") {
-		t.Fatalf("Next after 2^53-1: %v, %+v", err, c)
 	}
 }

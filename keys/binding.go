@@ -5,8 +5,6 @@ import (
 	"time"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-
-	"github.com/canarykit/canarykit/canary"
 )
 
 // A key is what its fingerprint says. go-crypto reads a subkey and its
@@ -71,7 +69,7 @@ func dropUnbound(e *openpgp.Entity) {
 func subkeysWith(e *openpgp.Entity, fp string) []*openpgp.Subkey {
 	var out []*openpgp.Subkey
 	for i := range e.Subkeys {
-		if canary.Fingerprint(e.Subkeys[i].PublicKey.Fingerprint) == fp {
+		if Fingerprint(e.Subkeys[i].PublicKey.Fingerprint) == fp {
 			out = append(out, &e.Subkeys[i])
 		}
 	}
@@ -83,7 +81,7 @@ func subkeysWith(e *openpgp.Entity, fp string) []*openpgp.Subkey {
 // it does not but holds a subkey with that fingerprint, why says what is
 // wrong with it.
 func claims(e *openpgp.Entity, fp string) (ok bool, why string) {
-	if canary.Fingerprint(e.PrimaryKey.Fingerprint) == fp {
+	if Fingerprint(e.PrimaryKey.Fingerprint) == fp {
 		return true, ""
 	}
 	for _, sk := range subkeysWith(e, fp) {

@@ -6,7 +6,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
 
@@ -16,11 +15,11 @@ import (
 // a direction override are all visible escapes.
 func TestDescribeEscapesUserID(t *testing.T) {
 	name := "Mallory \x9b2J\n\x1b[2J \u202Egpj.exe"
-	_, pub, _, err := canary.GenerateKey(name+" <mallory@example.org>", nil, 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	_, pub, _, err := GenerateKey(name+" <mallory@example.org>", nil, 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	el, err := canary.ReadKeys(pub)
+	el, err := ReadKeys(pub)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,9 @@
 // Package keys finds the publisher keys a reader names with --key: a key
 // file, a Web Key Directory address (wkd:), a key server fingerprint (vks:),
 // or a bare fingerprint that the keys from the other sources must match.
+// It also reads key files and keyrings (ReadKeyFile, ReadKeys), names
+// keys by fingerprint, and generates the Ed25519 key a signer starts with
+// (GenerateKey): the key handling readers and publishers share.
 package keys
 
 import (
@@ -15,7 +18,6 @@ import (
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
 
@@ -151,7 +153,7 @@ func restrict(all openpgp.EntityList, want []string) (openpgp.EntityList, error)
 	var kept openpgp.EntityList
 	for _, e := range all {
 		for _, fp := range want {
-			if canary.Fingerprint(e.PrimaryKey.Fingerprint) == fp {
+			if Fingerprint(e.PrimaryKey.Fingerprint) == fp {
 				kept = append(kept, e)
 				break
 			}
@@ -160,7 +162,7 @@ func restrict(all openpgp.EntityList, want []string) (openpgp.EntityList, error)
 	for _, fp := range want {
 		found := false
 		for _, e := range kept {
-			if canary.Fingerprint(e.PrimaryKey.Fingerprint) == fp {
+			if Fingerprint(e.PrimaryKey.Fingerprint) == fp {
 				found = true
 				break
 			}
@@ -207,7 +209,7 @@ func parseFingerprint(s string) (string, bool) {
 }
 
 func readFile(path string) (openpgp.EntityList, error) {
-	el, err := canary.ReadKeyFile(path)
+	el, err := ReadKeyFile(path)
 	if err == nil {
 		return el, nil
 	}
@@ -223,7 +225,7 @@ func readFile(path string) (openpgp.EntityList, error) {
 
 // describe names a key for messages: fingerprint and primary user ID.
 func describe(e *openpgp.Entity) string {
-	fp := canary.Fingerprint(e.PrimaryKey.Fingerprint)
+	fp := Fingerprint(e.PrimaryKey.Fingerprint)
 	if _, id := e.PrimaryIdentity(time.Time{}, nil); id != nil {
 		// A user ID is the key maker's text: shown by the one escaping
 		// rule, a line break in it cannot forge a second line in a

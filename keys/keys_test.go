@@ -17,8 +17,6 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-
-	"github.com/canarykit/canarykit/canary"
 )
 
 type testKey struct {
@@ -44,7 +42,7 @@ func testKeys(t *testing.T) map[string]testKey {
 			"mallory": "Mallory <mallory@example.org>",
 			"bob":     "Bob <bob@example.net>",
 		} {
-			_, pub, fp, err := canary.GenerateKey(uid, nil, 0, now)
+			_, pub, fp, err := GenerateKey(uid, nil, 0, now)
 			if err != nil {
 				panic(err)
 			}
@@ -138,7 +136,7 @@ const aliceHash = "kei1q4tipxxu1yj79k9kfukdhfy631xe" // z-base-32 of sha1("alice
 func fingerprints(el openpgp.EntityList) []string {
 	var fps []string
 	for _, e := range el {
-		fps = append(fps, canary.Fingerprint(e.PrimaryKey.Fingerprint))
+		fps = append(fps, Fingerprint(e.PrimaryKey.Fingerprint))
 	}
 	return fps
 }

@@ -1,4 +1,4 @@
-package keys
+package keys_test
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -66,9 +68,9 @@ func substitutionKeys(t *testing.T) substitution {
 		s.attacker, err = openpgp.NewEntity("Victim", "", "victim@example.org", cfg)
 		must(err)
 		s.attacker.Subkeys = nil
-		s.victimFP = canary.Fingerprint(s.victim.PrimaryKey.Fingerprint)
+		s.victimFP = keys.Fingerprint(s.victim.PrimaryKey.Fingerprint)
 		vsub := s.victim.Subkeys[0]
-		s.subFP = canary.Fingerprint(vsub.PublicKey.Fingerprint)
+		s.subFP = keys.Fingerprint(vsub.PublicKey.Fingerprint)
 
 		pub := func(e *openpgp.Entity) []byte {
 			var b bytes.Buffer
@@ -119,7 +121,7 @@ func substitutionKeys(t *testing.T) substitution {
 			Serial: 1, Issued: s.t0, Expires: s.t0.Add(97 * 24 * time.Hour), Threshold: 1,
 			Statements: []canary.Statement{{ID: "no-warrants", Text: "We have received no warrant."}},
 		}
-		s.canary, err = canary.Sign(c.Render(), []*canary.Signer{{Entity: s.attacker, Source: "attacker"}}, s.t0.Add(time.Minute))
+		s.canary, err = signer.Sign(c.Render(), []*signer.Signer{{Entity: s.attacker, Source: "attacker"}}, s.t0.Add(time.Minute))
 		must(err)
 	})
 	return subSet
@@ -148,12 +150,12 @@ func TestSubstitutedSubkeyVKS(t *testing.T) {
 		"two keys, both carrying copies of sub": append(append([]byte(nil), s.copied...), s.rebound...),
 	} {
 		t.Run(name, func(t *testing.T) {
-			ks := newKeyServer(t, "keys.example.net")
-			ks.handle("keys.example.net/vks/v1/by-fingerprint/"+s.subFP, string(answer))
+			ks := keys.NewKeyServer(t, "keys.example.net")
+			ks.Handle("keys.example.net/vks/v1/by-fingerprint/"+s.subFP, string(answer))
 			for _, spec := range []string{"vks:" + s.subFP, s.subFP} {
-				el, err := Resolve(context.Background(), []string{spec}, ks.opts())
+				el, err := keys.Resolve(context.Background(), []string{spec}, ks.Opts())
 				if err == nil {
-					t.Errorf("%s: the attacker's key %v was accepted for the victim's subkey", spec, fingerprints(el))
+					t.Errorf("%s: the attacker's key %v was accepted for the victim's subkey", spec, keys.Fingerprints(el))
 					if verifies(t, s, el) {
 						t.Errorf("%s: the attacker's canary verifies OK", spec)
 					}
@@ -180,20 +182,20 @@ func TestSubstitutedSubkeyVKS(t *testing.T) {
 // and the attacker's canary does not verify with what is kept.
 func TestSubstitutedSubkeyBesideRealKey(t *testing.T) {
 	s := substitutionKeys(t)
-	ks := newKeyServer(t, "keys.example.net")
-	ks.handle("keys.example.net/vks/v1/by-fingerprint/"+s.subFP, string(s.combined))
-	el, err := Resolve(context.Background(), []string{"vks:" + s.subFP}, ks.opts())
+	ks := keys.NewKeyServer(t, "keys.example.net")
+	ks.Handle("keys.example.net/vks/v1/by-fingerprint/"+s.subFP, string(s.combined))
+	el, err := keys.Resolve(context.Background(), []string{"vks:" + s.subFP}, ks.Opts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fingerprints(el); len(got) != 1 || got[0] != s.victimFP {
+	if got := keys.Fingerprints(el); len(got) != 1 || got[0] != s.victimFP {
 		t.Errorf("kept %v, want only the victim's %s", got, s.victimFP)
 	}
 	if verifies(t, s, el) {
 		t.Errorf("the attacker's canary verifies OK with the keys kept")
 	}
 	// The genuine subkey of the victim's key is still there.
-	if len(el) == 1 && (len(el[0].Subkeys) != 1 || canary.Fingerprint(el[0].Subkeys[0].PublicKey.Fingerprint) != s.subFP) {
+	if len(el) == 1 && (len(el[0].Subkeys) != 1 || keys.Fingerprint(el[0].Subkeys[0].PublicKey.Fingerprint) != s.subFP) {
 		t.Errorf("the victim's own signing subkey was dropped")
 	}
 }
@@ -202,21 +204,21 @@ func TestSubstitutedSubkeyBesideRealKey(t *testing.T) {
 // its primary one; a subkey fingerprint named by the true owner is fine.
 func TestGenuineSubkeyVKS(t *testing.T) {
 	s := substitutionKeys(t)
-	ks := newKeyServer(t, "keys.example.net")
-	ks.handle("keys.example.net/vks/v1/by-fingerprint/"+s.subFP, string(s.victimPk))
-	ks.handle("keys.example.net/vks/v1/by-fingerprint/"+s.victimFP, string(s.victimPk))
+	ks := keys.NewKeyServer(t, "keys.example.net")
+	ks.Handle("keys.example.net/vks/v1/by-fingerprint/"+s.subFP, string(s.victimPk))
+	ks.Handle("keys.example.net/vks/v1/by-fingerprint/"+s.victimFP, string(s.victimPk))
 	for _, spec := range []string{"vks:" + s.subFP, "vks:" + s.victimFP} {
-		el, err := Resolve(context.Background(), []string{spec}, ks.opts())
+		el, err := keys.Resolve(context.Background(), []string{spec}, ks.Opts())
 		if err != nil {
 			t.Fatalf("%s: %v", spec, err)
 		}
-		if got := fingerprints(el); len(got) != 1 || got[0] != s.victimFP {
+		if got := keys.Fingerprints(el); len(got) != 1 || got[0] != s.victimFP {
 			t.Errorf("%s: got %v", spec, got)
 		}
 	}
 	// A bare subkey fingerprint is still refused as a constraint, naming
 	// the true owner's primary fingerprint.
-	_, err := Resolve(context.Background(), []string{s.subFP}, ks.opts())
+	_, err := keys.Resolve(context.Background(), []string{s.subFP}, ks.Opts())
 	if err == nil || !strings.Contains(err.Error(), "is a subkey of") || !strings.Contains(err.Error(), s.victimFP) {
 		t.Errorf("bare subkey fingerprint: err = %v", err)
 	}
@@ -243,14 +245,14 @@ func TestUnboundSubkeysDropped(t *testing.T) {
 	if err := extra.Subkeys[0].Serialize(&answer, false); err != nil {
 		t.Fatal(err)
 	}
-	extraFP := canary.Fingerprint(extra.Subkeys[0].PublicKey.Fingerprint)
+	extraFP := keys.Fingerprint(extra.Subkeys[0].PublicKey.Fingerprint)
 
-	ks := newKeyServer(t, "keys.example.net", "example.org")
-	ks.handle("keys.example.net/vks/v1/by-fingerprint/"+s.victimFP, answer.String())
+	ks := keys.NewKeyServer(t, "keys.example.net", "example.org")
+	ks.Handle("keys.example.net/vks/v1/by-fingerprint/"+s.victimFP, answer.String())
 	hash := zbase32Of("victim")
-	ks.handle("example.org/.well-known/openpgpkey/hu/"+hash+"?l=victim", answer.String())
+	ks.Handle("example.org/.well-known/openpgpkey/hu/"+hash+"?l=victim", answer.String())
 	for _, spec := range []string{"vks:" + s.victimFP, "wkd:victim@example.org"} {
-		el, err := Resolve(context.Background(), []string{spec}, ks.opts())
+		el, err := keys.Resolve(context.Background(), []string{spec}, ks.Opts())
 		if err != nil {
 			t.Fatalf("%s: %v", spec, err)
 		}
@@ -259,16 +261,16 @@ func TestUnboundSubkeysDropped(t *testing.T) {
 		}
 		var subs []string
 		for _, sk := range el[0].Subkeys {
-			subs = append(subs, canary.Fingerprint(sk.PublicKey.Fingerprint))
+			subs = append(subs, keys.Fingerprint(sk.PublicKey.Fingerprint))
 		}
 		if len(subs) != 1 || subs[0] != s.subFP {
 			t.Errorf("%s: subkeys %v, want only the bound %s (not %s)", spec, subs, s.subFP, extraFP)
 		}
 	}
 	// Asking the key server for the unbound subkey finds nothing usable.
-	ks.handle("keys.example.net/vks/v1/by-fingerprint/"+extraFP, answer.String())
-	if el, err := Resolve(context.Background(), []string{"vks:" + extraFP}, ks.opts()); err == nil {
-		t.Errorf("vks: for a subkey bound to no key in the answer gave %v", fingerprints(el))
+	ks.Handle("keys.example.net/vks/v1/by-fingerprint/"+extraFP, answer.String())
+	if el, err := keys.Resolve(context.Background(), []string{"vks:" + extraFP}, ks.Opts()); err == nil {
+		t.Errorf("vks: for a subkey bound to no key in the answer gave %v", keys.Fingerprints(el))
 	}
 }
 
@@ -278,15 +280,15 @@ func TestUnboundSubkeysDropped(t *testing.T) {
 // the one to use.
 func TestSubstitutedSubkeyWKDConstraint(t *testing.T) {
 	s := substitutionKeys(t)
-	ks := newKeyServer(t, "example.org")
+	ks := keys.NewKeyServer(t, "example.org")
 	hash := zbase32Of("victim")
 	path := "example.org/.well-known/openpgpkey/hu/" + hash + "?l=victim"
 	for name, answer := range map[string][]byte{"copied": s.copied, "rebound": s.rebound, "backsig": s.backsig, "noback": s.noBack} {
 		t.Run(name, func(t *testing.T) {
-			ks.handle(path, string(answer))
-			el, err := Resolve(context.Background(), []string{"wkd:victim@example.org", s.subFP}, ks.opts())
+			ks.Handle(path, string(answer))
+			el, err := keys.Resolve(context.Background(), []string{"wkd:victim@example.org", s.subFP}, ks.Opts())
 			if err == nil {
-				t.Fatalf("the attacker's key %v passed the constraint %s", fingerprints(el), s.subFP)
+				t.Fatalf("the attacker's key %v passed the constraint %s", keys.Fingerprints(el), s.subFP)
 			}
 			msg := err.Error()
 			if strings.Contains(msg, "give the primary key's fingerprint") {
@@ -298,13 +300,13 @@ func TestSubstitutedSubkeyWKDConstraint(t *testing.T) {
 			// Without the constraint the WKD answer is the attacker's key,
 			// which is what WKD alone can prove (whoever holds the domain);
 			// its copy of the victim's subkey is dropped.
-			el, err = Resolve(context.Background(), []string{"wkd:victim@example.org"}, ks.opts())
+			el, err = keys.Resolve(context.Background(), []string{"wkd:victim@example.org"}, ks.Opts())
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, e := range el {
 				for _, sk := range e.Subkeys {
-					if canary.Fingerprint(sk.PublicKey.Fingerprint) == s.subFP && name != "rebound" {
+					if keys.Fingerprint(sk.PublicKey.Fingerprint) == s.subFP && name != "rebound" {
 						t.Errorf("the ill-bound copy of %s was kept", s.subFP)
 					}
 				}
@@ -323,9 +325,9 @@ func TestSubstitutedSubkeyFileConstraint(t *testing.T) {
 		if err := os.WriteFile(file, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		el, err := Resolve(context.Background(), []string{file, s.subFP}, Options{})
+		el, err := keys.Resolve(context.Background(), []string{file, s.subFP}, keys.Options{})
 		if err == nil {
-			t.Errorf("%s: the attacker's key %v passed the constraint", name, fingerprints(el))
+			t.Errorf("%s: the attacker's key %v passed the constraint", name, keys.Fingerprints(el))
 			continue
 		}
 		if strings.Contains(err.Error(), "give the primary key's fingerprint") {
@@ -338,7 +340,7 @@ func TestSubstitutedSubkeyFileConstraint(t *testing.T) {
 	if err := os.WriteFile(file, s.victimPk, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Resolve(context.Background(), []string{file, s.subFP}, Options{})
+	_, err := keys.Resolve(context.Background(), []string{file, s.subFP}, keys.Options{})
 	if err == nil || !strings.Contains(err.Error(), "is a subkey of") || !strings.Contains(err.Error(), s.victimFP) {
 		t.Errorf("victim's file with its subkey fingerprint: err = %v", err)
 	}
@@ -361,5 +363,5 @@ func armored(t *testing.T, bin []byte) []byte {
 
 func zbase32Of(local string) string {
 	sum := sha1.Sum([]byte(local))
-	return zbase32(sum[:])
+	return keys.Zbase32(sum[:])
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-
-	"github.com/canarykit/canarykit/canary"
 )
 
 // vks fetches the key with fingerprint fp (uppercase hex) from a
@@ -25,7 +23,7 @@ func (o Options) vks(ctx context.Context, fp string) (openpgp.EntityList, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
-	el, err := canary.ReadKeys(data)
+	el, err := ReadKeys(data)
 	if err != nil {
 		if strings.Contains(err.Error(), "without any identities") {
 			// keys.openpgp.org strips user IDs whose address the owner has
@@ -40,7 +38,7 @@ func (o Options) vks(ctx context.Context, fp string) (openpgp.EntityList, error)
 	var kept openpgp.EntityList
 	var got, ignored []string
 	for _, e := range el {
-		got = append(got, canary.Fingerprint(e.PrimaryKey.Fingerprint))
+		got = append(got, Fingerprint(e.PrimaryKey.Fingerprint))
 		ok, why := claims(e, fp)
 		if !ok {
 			if why != "" {

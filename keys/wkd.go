@@ -11,8 +11,6 @@ import (
 	"time"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-
-	"github.com/canarykit/canarykit/canary"
 )
 
 // wkd fetches the key for addr from its domain's Web Key Directory
@@ -54,7 +52,7 @@ func (o Options) wkd(ctx context.Context, addr string) (openpgp.EntityList, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
-	el, err := canary.ReadKeys(data)
+	el, err := ReadKeys(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s did not serve an OpenPGP key: %v", spec, from, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/canarykit/canarykit/canary"
 )
 
 // The Atom feed (RFC 4287) is written by hand with encoding/xml: a handful
@@ -88,7 +90,7 @@ func renderFeed(entries []*entry, base string) ([]byte, error) {
 		file := e.File
 		f.Entries = append(f.Entries, atomEntry{
 			ID:        "urn:sha256:" + strings.TrimPrefix(e.Digest, "sha256:"),
-			Title:     fmt.Sprintf("Canary %d of %s, valid until %s", c.Serial, c.Issuer.Name, c.Expires.UTC().Format("2006-01-02 15:04 UTC")),
+			Title:     fmt.Sprintf("Canary %d of %s, valid until %s", c.Serial, c.Issuer.Name, c.Expires.UTC().Format(canary.ShownTime)),
 			Published: c.Issued.UTC().Format(time.RFC3339),
 			Updated:   c.Issued.UTC().Format(time.RFC3339),
 			Links: []atomLink{

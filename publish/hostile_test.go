@@ -12,6 +12,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // TestSiteEscapesHostileText: a signer whose user ID clears the screen,
@@ -23,7 +25,7 @@ import (
 func TestSiteEscapesHostileText(t *testing.T) {
 	uid := "Mallory \x1b[2J\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ \u202Egpj.exe <mallory@example.org>"
 	root := t.TempDir()
-	sec, pub, _, err := canary.GenerateKey(uid, nil, 0, t0.Add(-day))
+	sec, pub, _, err := keys.GenerateKey(uid, nil, 0, t0.Add(-day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func TestSiteEscapesHostileText(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "keys", "m.sec.asc"), sec, 0o600)
 	p := filepath.Join(root, "canary.yaml")
 	os.WriteFile(p, []byte("issuer: {name: Example Org, url: https://example.org}\ncadence: 90d\ngrace: 7d\nstatements:\n  - {id: no-warrants, text: No warrants.}\nsigners: [{key: keys/m.sec.asc}]\n"), 0o644)
-	def, err := canary.LoadDefinition(p)
+	def, err := issue.LoadDefinition(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +42,11 @@ func TestSiteEscapesHostileText(t *testing.T) {
 	def.Statements[0].Text = "No warrants.\u202E\u200B sgnirraw on"
 	dir := filepath.Join(root, "public")
 	for i := range 2 {
-		if _, err := canary.Issue(def, dir, t0.Add(time.Duration(i)*90*day), canary.IssueOptions{}); err != nil {
+		if _, err := issue.Issue(def, dir, t0.Add(time.Duration(i)*90*day), issue.IssueOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	keys, err := canary.ReadKeys(pub)
+	keys, err := keys.ReadKeys(pub)
 	if err != nil {
 		t.Fatal(err)
 	}

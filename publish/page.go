@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/issue"
 )
 
 // page is what the templates see. Statements and names are the
@@ -93,7 +94,7 @@ func newPage(entries []*entry, keys []pubKey, signed []byte, o Options, expired 
 	// Offline: the key files of the site, each pinned to its fingerprint,
 	// so that a swapped key file fails the check. A key the site does not
 	// publish is named by fingerprint only (fetched from a key server).
-	p.Verify = "canary verify " + canary.CurrentFile
+	p.Verify = "canary verify " + issue.CurrentFile
 	for _, k := range keys {
 		if k.File != "" {
 			p.Offline = true
@@ -102,7 +103,7 @@ func newPage(entries []*entry, keys []pubKey, signed []byte, o Options, expired 
 		p.Verify += " --key " + k.Fingerprint
 	}
 	if o.BaseURL != "" {
-		p.Online = "canary verify " + o.BaseURL + canary.CurrentFile
+		p.Online = "canary verify " + o.BaseURL + issue.CurrentFile
 		for _, k := range keys {
 			p.Online += " --key " + k.Fingerprint
 		}
@@ -165,7 +166,7 @@ func funcs() template.FuncMap {
 		"short":  func(d string) string { return strings.TrimPrefix(d, "sha256:")[:16] + "…" },
 		// fromArchive links a site file from archive/index.html.
 		"fromArchive": func(file string) string {
-			if rest, ok := strings.CutPrefix(file, canary.ArchiveDir+"/"); ok {
+			if rest, ok := strings.CutPrefix(file, issue.ArchiveDir+"/"); ok {
 				return rest
 			}
 			return "../" + file

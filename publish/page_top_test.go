@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/canarykit/canarykit/canary"
+	pgpkeys "github.com/canarykit/canarykit/keys"
+
 	"github.com/canarykit/canarykit/internal/browsertest"
+	"github.com/canarykit/canarykit/issue"
 )
 
 // Issue 15 item 5: the top box of the page follows the content.
@@ -58,7 +60,7 @@ func TestDroppedStatementInChromium(t *testing.T) {
 
 func TestTopBoxOfAnUnchangedCanaryIsCalm(t *testing.T) {
 	def, dir, keys := chain(t, 1)
-	if _, err := canary.Issue(def, dir, t0.Add(90*day), canary.IssueOptions{}); err != nil {
+	if _, err := issue.Issue(def, dir, t0.Add(90*day), issue.IssueOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Build(Options{Dir: dir, Keys: keys, Now: t0.Add(91 * day)}); err != nil {
@@ -92,7 +94,7 @@ func TestCheckItYourselfWorksOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := read(t, filepath.Join(dir, "index.html"))
-	fp := canary.Fingerprint(keys[0].PrimaryKey.Fingerprint)
+	fp := pgpkeys.Fingerprint(keys[0].PrimaryKey.Fingerprint)
 	want := "canary verify canary.txt --key keys/" + fp + ".asc --key " + fp + "</code>"
 	if !strings.Contains(page, want) {
 		t.Errorf("page lacks %q", want)

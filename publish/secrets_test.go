@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
-
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 )
 
 func dearmor(t *testing.T, b []byte) []byte {
@@ -29,11 +28,11 @@ func dearmor(t *testing.T, b []byte) []byte {
 }
 
 func TestLooksSecret(t *testing.T) {
-	sec, pub, _, err := canary.GenerateKey("Alice <alice@example.org>", nil, 0, t0)
+	sec, pub, _, err := keys.GenerateKey("Alice <alice@example.org>", nil, 0, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	protected, _, _, err := canary.GenerateKey("Bob <bob@example.org>", []byte("pass"), 0, t0)
+	protected, _, _, err := keys.GenerateKey("Bob <bob@example.org>", []byte("pass"), 0, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +107,7 @@ func TestBuildRefusesSecretsInSite(t *testing.T) {
 
 func TestCheckSite(t *testing.T) {
 	root := t.TempDir()
-	sec, _, _, err := canary.GenerateKey("Alice <alice@example.org>", nil, 0, t0)
+	sec, _, _, err := keys.GenerateKey("Alice <alice@example.org>", nil, 0, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

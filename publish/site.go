@@ -1,7 +1,7 @@
 // Package publish is the publisher's side after signing: it turns a
 // publication directory (what `canary issue --out DIR` keeps) into a
-// static web site, and tells a publisher when the next canary is due
-// (status.go).
+// static web site. When the next canary is due is the workflow's
+// business: package issue (status.go).
 //
 // The site needs no JavaScript and no asset from elsewhere, and every link
 // is relative, so it reads the same from any web server, an onion service
@@ -28,6 +28,8 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -112,10 +114,10 @@ func Build(o Options) (*Result, error) {
 	if err := CheckSite(o.Site, o.Private); err != nil {
 		return nil, err
 	}
-	curPath := filepath.Join(o.Dir, canary.CurrentFile)
+	curPath := filepath.Join(o.Dir, issue.CurrentFile)
 	data, err := canary.ReadFile(curPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s has no %s: issue a canary first (canary issue --out %s)", o.Dir, canary.CurrentFile, o.Dir)
+		return nil, fmt.Errorf("%s has no %s: issue a canary first (canary issue --out %s)", o.Dir, issue.CurrentFile, o.Dir)
 	}
 	if err != nil {
 		return nil, err
@@ -139,14 +141,14 @@ func Build(o Options) (*Result, error) {
 	res.Canary = r.Canary
 	if res.Expired {
 		res.Notes = append(res.Notes, fmt.Sprintf("the current canary expired on %s; the page says so. Issue a new one: canary issue --out %s",
-			r.Canary.Expires.Format("2006-01-02 15:04 UTC"), o.Dir))
+			r.Canary.Expires.Format(canary.ShownTime), o.Dir))
 	}
 	entries, err := readChain(o.Dir, data, r.Canary)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(o.Dir, canary.DraftFile)); err == nil && o.Site == o.Dir {
-		res.Notes = append(res.Notes, fmt.Sprintf("%s is an unsigned draft: do not copy it to the web server (or publish with --site DIR)", filepath.Join(o.Dir, canary.DraftFile)))
+	if _, err := os.Stat(filepath.Join(o.Dir, issue.DraftFile)); err == nil && o.Site == o.Dir {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s is an unsigned draft: do not copy it to the web server (or publish with --site DIR)", filepath.Join(o.Dir, issue.DraftFile)))
 	}
 	w := &writer{site: o.Site, res: res}
 	if o.Site != o.Dir {
@@ -170,7 +172,7 @@ func Build(o Options) (*Result, error) {
 	}
 	w.write(FeedFile, []byte(verdict.DisplayLines(string(feed))))
 	p := newPage(entries, keys, data, o, res.Expired)
-	w.write(filepath.Join(canary.ArchiveDir, IndexFile), []byte(verdict.DisplayLines(string(p.render(archiveTemplate())))))
+	w.write(filepath.Join(issue.ArchiveDir, IndexFile), []byte(verdict.DisplayLines(string(p.render(archiveTemplate())))))
 	w.write(IndexFile, []byte(verdict.DisplayLines(string(p.render(indexTemplate())))))
 	if w.err != nil {
 		return nil, w.err
@@ -181,7 +183,7 @@ func Build(o Options) (*Result, error) {
 // readChain reads the archive and the current canary, newest first, each
 // with its statement changes from the one before it.
 func readChain(dir string, current []byte, cur *canary.Canary) ([]*entry, error) {
-	adir := filepath.Join(dir, canary.ArchiveDir)
+	adir := filepath.Join(dir, issue.ArchiveDir)
 	names, err := os.ReadDir(adir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
@@ -199,24 +201,24 @@ func readChain(dir string, current []byte, cur *canary.Canary) ([]*entry, error)
 		if err != nil {
 			return nil, err
 		}
-		e, err := newEntry(b, filepath.ToSlash(filepath.Join(canary.ArchiveDir, de.Name())))
+		e, err := newEntry(b, filepath.ToSlash(filepath.Join(issue.ArchiveDir, de.Name())))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v; move it out of the archive or restore it", p, err)
 		}
-		if e.File != filepath.ToSlash(filepath.Join(canary.ArchiveDir, canary.ArchiveName(e.Canary.Serial))) {
-			return nil, fmt.Errorf("%s holds serial %d; it belongs in %s", p, e.Canary.Serial, canary.ArchiveName(e.Canary.Serial))
+		if e.File != filepath.ToSlash(filepath.Join(issue.ArchiveDir, issue.ArchiveName(e.Canary.Serial))) {
+			return nil, fmt.Errorf("%s holds serial %d; it belongs in %s", p, e.Canary.Serial, issue.ArchiveName(e.Canary.Serial))
 		}
-		e.Tokens = tokens(adir, de.Name(), canary.ArchiveDir)
+		e.Tokens = tokens(adir, de.Name(), issue.ArchiveDir)
 		bySerial[e.Canary.Serial] = e
 	}
 	// The current canary is always listed, even when the archive lacks it
 	// (a directory that was copied without its archive).
 	if e, ok := bySerial[cur.Serial]; !ok || e.Digest != canary.Digest(mustOpen(current)) {
-		e, err := newEntry(current, canary.CurrentFile)
+		e, err := newEntry(current, issue.CurrentFile)
 		if err != nil {
 			return nil, err
 		}
-		e.Tokens = tokens(dir, canary.CurrentFile, "")
+		e.Tokens = tokens(dir, issue.CurrentFile, "")
 		bySerial[cur.Serial] = e
 	}
 	var out []*entry
@@ -326,19 +328,19 @@ func (w *writer) write(rel string, data []byte) {
 func (w *writer) copyPublished(dir string, entries []*entry) {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.File == canary.CurrentFile {
+		if e.File == issue.CurrentFile {
 			continue
 		}
 		for _, f := range append([]string{e.File}, e.Tokens...) {
 			w.copy(dir, f)
 		}
 	}
-	cur := tokens(dir, canary.CurrentFile, "")
+	cur := tokens(dir, issue.CurrentFile, "")
 	for _, f := range cur {
 		w.copy(dir, f)
 	}
 	if w.err == nil {
-		stale, _ := filepath.Glob(filepath.Join(w.site, canary.CurrentFile+".*tsr"))
+		stale, _ := filepath.Glob(filepath.Join(w.site, issue.CurrentFile+".*tsr"))
 		keep := map[string]bool{}
 		for _, f := range cur {
 			keep[filepath.Join(w.site, f)] = true
@@ -351,7 +353,7 @@ func (w *writer) copyPublished(dir string, entries []*entry) {
 			}
 		}
 	}
-	w.copy(dir, canary.CurrentFile)
+	w.copy(dir, issue.CurrentFile)
 }
 
 func (w *writer) copy(dir, rel string) {
@@ -380,7 +382,7 @@ func (w *writer) keys(el openpgp.EntityList, c *canary.Canary) []pubKey {
 	for _, fp := range c.Signers {
 		k := pubKey{Fingerprint: fp}
 		for _, e := range el {
-			if canary.Fingerprint(e.PrimaryKey.Fingerprint) != fp {
+			if keys.Fingerprint(e.PrimaryKey.Fingerprint) != fp {
 				continue
 			}
 			if _, id := e.PrimaryIdentity(time.Time{}, nil); id != nil {

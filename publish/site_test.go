@@ -12,6 +12,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/issue"
+	pgpkeys "github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/schema"
 )
 
@@ -26,10 +28,10 @@ const hostile = `We have not received any warrant. <script>alert("x")</script> &
 
 // chain issues n canaries, 90 days apart, in a temporary publication
 // directory; the last one drops a statement.
-func chain(t *testing.T, n int) (def *canary.Definition, dir string, keys openpgp.EntityList) {
+func chain(t *testing.T, n int) (def *issue.Definition, dir string, keys openpgp.EntityList) {
 	t.Helper()
 	root := t.TempDir()
-	sec, pub, _, err := canary.GenerateKey("Alice <alice@example.org>", nil, 0, t0.Add(-day))
+	sec, pub, _, err := pgpkeys.GenerateKey("Alice <alice@example.org>", nil, 0, t0.Add(-day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ signers: [{key: keys/alice.sec.asc}]
 	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if def, err = canary.LoadDefinition(p); err != nil {
+	if def, err = issue.LoadDefinition(p); err != nil {
 		t.Fatal(err)
 	}
 	dir = filepath.Join(root, "public")
@@ -55,11 +57,11 @@ signers: [{key: keys/alice.sec.asc}]
 		if i == n-1 && n > 1 {
 			def.Statements = def.Statements[:1]
 		}
-		if _, err := canary.Issue(def, dir, t0.Add(time.Duration(i)*90*day), canary.IssueOptions{}); err != nil {
+		if _, err := issue.Issue(def, dir, t0.Add(time.Duration(i)*90*day), issue.IssueOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if keys, err = canary.ReadKeys(pub); err != nil {
+	if keys, err = pgpkeys.ReadKeys(pub); err != nil {
 		t.Fatal(err)
 	}
 	return def, dir, keys
@@ -111,7 +113,7 @@ func TestBuildSite(t *testing.T) {
 		t.Errorf("index.html holds a script or a non-relative asset")
 	}
 	// The <pre> holds canary.txt exactly, once its escaping is undone.
-	cur := read(t, filepath.Join(dir, canary.CurrentFile))
+	cur := read(t, filepath.Join(dir, issue.CurrentFile))
 	i := strings.Index(page, `<pre class="signed"`)
 	pre := page[strings.Index(page[i:], ">")+i+1 : strings.Index(page[i:], "</pre>")+i]
 	if unescape(pre) != cur {
@@ -139,7 +141,7 @@ func TestBuildSite(t *testing.T) {
 
 	// The published key is the public key only.
 	k := read(t, filepath.Join(dir, "keys", res.Canary.Signers[0]+".asc"))
-	el, err := canary.ReadKeys([]byte(k))
+	el, err := pgpkeys.ReadKeys([]byte(k))
 	if err != nil || len(el) != 1 || el[0].PrivateKey != nil || strings.Contains(k, "PRIVATE") {
 		t.Errorf("keys/ holds %d keys, secret part %v: %v", len(el), len(el) == 1 && el[0].PrivateKey != nil, err)
 	}
@@ -178,7 +180,7 @@ func TestFeed(t *testing.T) {
 	seen := map[string]bool{}
 	for i, e := range f.Entries {
 		serial := 3 - i
-		c, err := os.ReadFile(filepath.Join(dir, "archive", canary.ArchiveName(uint64(serial))))
+		c, err := os.ReadFile(filepath.Join(dir, "archive", issue.ArchiveName(uint64(serial))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +192,7 @@ func TestFeed(t *testing.T) {
 		if e.Content.Body != string(s.Text) {
 			t.Errorf("entry %d content is not the signed text", i)
 		}
-		if e.Links[0].Href != "archive/"+canary.ArchiveName(uint64(serial)) {
+		if e.Links[0].Href != "archive/"+issue.ArchiveName(uint64(serial)) {
 			t.Errorf("entry %d links to %s", i, e.Links[0].Href)
 		}
 	}
@@ -204,11 +206,11 @@ func TestFeed(t *testing.T) {
 // on a page: nothing is written.
 func TestBuildRefusesForgery(t *testing.T) {
 	_, dir, _ := chain(t, 1)
-	_, pub, _, err := canary.GenerateKey("Mallory <m@example.org>", nil, 0, t0.Add(-day))
+	_, pub, _, err := pgpkeys.GenerateKey("Mallory <m@example.org>", nil, 0, t0.Add(-day))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _ := canary.ReadKeys(pub)
+	other, _ := pgpkeys.ReadKeys(pub)
 	_, err = Build(Options{Dir: dir, Keys: other, Now: t0.Add(time.Hour)})
 	if err == nil || !strings.Contains(err.Error(), "does not verify with the definition's signer keys") {
 		t.Fatalf("err = %v", err)
@@ -241,7 +243,7 @@ func TestExpiredCanaryIsSaidExpired(t *testing.T) {
 func TestSeparateSite(t *testing.T) {
 	def, dir, keys := chain(t, 2)
 	site := filepath.Join(t.TempDir(), "site")
-	os.WriteFile(filepath.Join(dir, canary.DraftFile), []byte("draft\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, issue.DraftFile), []byte("draft\n"), 0o644)
 	os.MkdirAll(site, 0o755)
 	os.WriteFile(filepath.Join(site, "canary.txt.2.tsr"), []byte("stale"), 0o644)
 	if _, err := Build(Options{Dir: dir, Site: site, Keys: keys, Threshold: def.Threshold, Now: t0.Add(91 * day)}); err != nil {
@@ -255,7 +257,7 @@ func TestSeparateSite(t *testing.T) {
 	if read(t, filepath.Join(site, "canary.txt")) != read(t, filepath.Join(dir, "canary.txt")) {
 		t.Error("site/canary.txt differs from the published one")
 	}
-	for _, f := range []string{canary.DraftFile, "canary.txt.2.tsr"} {
+	for _, f := range []string{issue.DraftFile, "canary.txt.2.tsr"} {
 		if _, err := os.Stat(filepath.Join(site, f)); err == nil {
 			t.Errorf("site holds %s", f)
 		}

@@ -216,7 +216,7 @@ func Read(ctx context.Context, src string, o Options) (*Input, error) {
 		if data, err = ReadStdin(o.Stdin); err != nil {
 			return nil, newError(BadInput, err, "cannot read the canary: %v", err)
 		}
-	} else if data, err = ReadFile(src); err != nil {
+	} else if data, err = canary.ReadFile(src); err != nil {
 		kind := Unreachable
 		if errors.Is(err, fs.ErrNotExist) {
 			kind = Gone
@@ -426,7 +426,7 @@ func Absent(err error) bool {
 }
 
 func fetchedNote(s *verify.Source, n int) verify.Check {
-	msg := fmt.Sprintf("fetched %s at %s: %d, %s, %s", s.FinalURL, s.FetchedAt.Format("2006-01-02 15:04 UTC"), s.Status, sizeText(n), s.Digest)
+	msg := fmt.Sprintf("fetched %s at %s: %d, %s, %s", s.FinalURL, s.FetchedAt.Format(canary.ShownTime), s.Status, sizeText(n), s.Digest)
 	if len(s.Redirects) > 0 {
 		msg += fmt.Sprintf("; redirected from %s", strings.Join(s.Redirects, " → "))
 	}
@@ -499,49 +499,9 @@ func ReadStdin(r io.Reader) ([]byte, error) {
 	if r == nil {
 		r = os.Stdin
 	}
-	data, err := io.ReadAll(io.LimitReader(r, canary.MaxCanaryBytes+1))
-	if err == nil && len(data) > canary.MaxCanaryBytes {
-		err = fmt.Errorf("standard input is larger than %d bytes; a canary is a few KiB", canary.MaxCanaryBytes)
+	data, err := canary.ReadAtMost(r, "standard input", canary.MaxCanaryBytes)
+	if tooLarge := (*canary.TooLargeError)(nil); errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("standard input is larger than %d bytes; a canary is a few KiB", canary.MaxCanaryBytes)
 	}
 	return data, err
-}
-
-// ReadFile is canary.ReadFile for a source: a regular file is read in one
-// go into a buffer of its size (verify reads thousands of them in one
-// run); anything else (a pipe, a device) through the same size limit.
-func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || st.Size() > canary.MaxCanaryBytes {
-		return canary.ReadFile(path)
-	}
-	// One byte more than the size, so that a file that grew since is
-	// still caught by the limit below.
-	buf := make([]byte, 0, st.Size()+1)
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			// It grew: read the rest with the limit.
-			rest, err := io.ReadAll(io.LimitReader(f, canary.MaxCanaryBytes+1-int64(len(buf))))
-			if err != nil {
-				return nil, err
-			}
-			buf = append(buf, rest...)
-			if len(buf) > canary.MaxCanaryBytes {
-				return nil, fmt.Errorf("%s is larger than %d bytes; is it the right file?", path, canary.MaxCanaryBytes)
-			}
-			return buf, nil
-		}
-	}
 }

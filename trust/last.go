@@ -5,11 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
 )
 
@@ -48,14 +48,11 @@ func ReadLastTrusted(store, source string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxLastTrusted+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxLastTrusted {
+	data, err := canary.ReadAtMost(f, f.Name(), maxLastTrusted)
+	if tooLarge := (*canary.TooLargeError)(nil); errors.As(err, &tooLarge) {
 		return nil, fmt.Errorf("%s is larger than %d bytes; it is not a canary canarykit kept", f.Name(), maxLastTrusted)
 	}
-	return data, nil
+	return data, err
 }
 
 // WriteLastTrusted remembers data as the last canary trusted from source.

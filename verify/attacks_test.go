@@ -73,7 +73,7 @@ func both(a, b testKey) openpgp.EntityList {
 
 // Item 7: one key holder of a 2-of-2 canary cannot lower the bar to 1.
 func TestThresholdOnlyGoesUpAlongTheChain(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	first := mkSpec(t, spec{serial: 1, issued: t0, threshold: 2, listed: []testKey{a, b}}, a, b)
 	at := t0.Add(30 * oneDay)
 	opts := Options{Keys: both(a, b), At: at, Previous: first}
@@ -135,7 +135,7 @@ func TestThresholdOnlyGoesUpAlongTheChain(t *testing.T) {
 // Item 7 in m of n: 2 of 3 becoming 2 of 2 is a warning; 2 of 3 becoming 1
 // of 1 is CRITICAL.
 func TestSignerDroppedFromChain(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	c := newKey(t, "Carol <carol@example.org>")
 	all := append(both(a, b), c.public...)
 	first := mkSpec(t, spec{serial: 1, issued: t0, threshold: 2, listed: []testKey{a, b, c}}, a, b, c)
@@ -151,7 +151,7 @@ func TestSignerDroppedFromChain(t *testing.T) {
 
 // Item 8: the reader's --max-age bounds a canarykit canary too.
 func TestMaxAgeBoundsEveryCanary(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	century := mkSpec(t, spec{serial: 1, issued: issued, life: 36500 * oneDay}, a)
 	opts := Options{Keys: a.public, MaxAge: 30 * oneDay}
@@ -206,7 +206,7 @@ func TestMaxAgeBoundsEveryCanary(t *testing.T) {
 // Issue 14: a previous canary with a detached signature is given as its
 // signed text, which is how the watchdog stores it.
 func TestPreviousAsSignedText(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	first := spec{serial: 1, issued: t0, threshold: 2, listed: []testKey{a, b}}.canary(t).Render()
 	at := t0.Add(30 * oneDay)
 	opts := Options{Keys: both(a, b), At: at, Previous: first}
@@ -242,7 +242,7 @@ func TestPreviousAsSignedText(t *testing.T) {
 // Item 6: a warrant sentence kept but qualified, extended or truncated is
 // not the sentence the reader trusted.
 func TestFreeTextSentenceChanged(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	at := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	prev := sign(t, []byte(qubesLike), at.Add(-24*time.Hour), a)
 	opts := Options{Keys: a.public, At: at, MaxAge: 120 * oneDay, Previous: prev}

@@ -14,6 +14,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // The bad-input matrix of docs/SECURITY.md: every row is a case here, and
@@ -41,13 +43,13 @@ func (k testKey) opts() Options { return Options{Keys: k.public, At: t0.Add(time
 
 // signedText clearsigns text as is (it need not be a canarykit canary).
 func signedText(t testing.TB, text string) []byte {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	return sign(t, []byte(text), t0, a)
 }
 
 // canaryWith issues a canarykit canary with these statements and issuer.
 func canaryWith(t testing.TB, issuer string, ss ...canary.Statement) []byte {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	c := &canary.Canary{
 		Format: canary.FormatV1, Issuer: canary.Issuer{Name: issuer, URL: "https://example.org"},
 		Serial: 1, Issued: t0, Expires: t0.Add(97 * 24 * time.Hour), Threshold: 1, Statements: ss,
@@ -56,7 +58,7 @@ func canaryWith(t testing.TB, issuer string, ss ...canary.Statement) []byte {
 }
 
 func good(t testing.TB) []byte {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	return mk(t, 1, t0, nil, statements(), a)
 }
 
@@ -93,7 +95,7 @@ func keyWith(t testing.TB, uids, subkeys int) ([]byte, Options) {
 	}
 	c := &canary.Canary{Format: canary.FormatV1, Issuer: canary.Issuer{Name: "Many", URL: "https://example.org"},
 		Serial: 1, Issued: t0, Expires: t0.Add(97 * 24 * time.Hour), Threshold: 1, Statements: statements()}
-	signed, err := canary.Sign(c.Render(), []*canary.Signer{{Entity: e, Source: "many"}}, t0)
+	signed, err := signer.Sign(c.Render(), []*signer.Signer{{Entity: e, Source: "many"}}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,7 @@ func keyWith(t testing.TB, uids, subkeys int) ([]byte, Options) {
 	if err := e.Serialize(&pub); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := canary.ReadKeys(pub.Bytes())
+	keys, err := keys.ReadKeys(pub.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func keyWith(t testing.TB, uids, subkeys int) ([]byte, Options) {
 }
 
 func badRows() []badRow {
-	a := func(t testing.TB) Options { k, _ := keys(t); return k.opts() }
+	a := func(t testing.TB) Options { k, _ := twoKeys(t); return k.opts() }
 	return []badRow{
 		{"armor cut short in its base64", func(t testing.TB) ([]byte, Options) {
 			doc, _ := armorLines(t)

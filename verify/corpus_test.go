@@ -18,6 +18,7 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // corpusToday is the day the corpus was collected: "today" in its manifest.
@@ -615,14 +616,14 @@ func TestCorpus(t *testing.T) {
 	keyFiles := map[string]openpgp.EntityList{}
 	t.Run("keys", func(t *testing.T) {
 		for p, want := range corpusKeyFiles {
-			el, err := canary.ReadKeyFile(filepath.Join(dir, filepath.FromSlash(p)))
+			el, err := keys.ReadKeyFile(filepath.Join(dir, filepath.FromSlash(p)))
 			if err != nil {
 				t.Errorf("%s: %v", p, err)
 				continue
 			}
 			var got []string
 			for _, e := range el {
-				got = append(got, canary.Fingerprint(e.PrimaryKey.Fingerprint))
+				got = append(got, keys.Fingerprint(e.PrimaryKey.Fingerprint))
 			}
 			if strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("%s holds %v, want %v", p, got, want)
@@ -828,7 +829,7 @@ func TestPrimaryUIDIsStable(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for range 40 {
-		el, err := canary.ReadKeys(data)
+		el, err := keys.ReadKeys(data)
 		if err != nil {
 			t.Fatal(err)
 		}

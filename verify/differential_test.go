@@ -9,6 +9,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
+	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -196,7 +197,7 @@ func TestInteropDifferentialGPG(t *testing.T) {
 		seen[tc.name] = true
 		t.Run(tc.name, func(t *testing.T) {
 			// canarykit.
-			keys, err := canary.ReadKeys(bytes.Join(tc.keys, nil))
+			keys, err := keys.ReadKeys(bytes.Join(tc.keys, nil))
 			if err != nil {
 				t.Fatal(err)
 			}

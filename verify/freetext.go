@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
 )
 
 // FreeText is the verdict's view of a canary written by hand (Qubes,
@@ -187,7 +187,7 @@ func (r *Result) judgeFreeTextExpiry(opts Options, signed time.Time, cadence tim
 			also = fmt.Sprintf("; the text itself gives until %s (%s)", stamp(stated.t), strconv.Quote(stated.line))
 		}
 		left := exp.Sub(at)
-		limit := canary.FormatDuration(opts.MaxAge)
+		limit := duration.Format(opts.MaxAge)
 		switch {
 		case left <= 0:
 			r.add("expiry", Critical, "judged by age: %s %s ago, more than the --max-age of %s: the canary has not been renewed in time%s", what, Human(age), limit, also)

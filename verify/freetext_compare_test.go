@@ -17,6 +17,7 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // effLike is the EFF template, renewed monthly: the "As of" date and the
@@ -48,7 +49,7 @@ func freeOpts(k testKey, at time.Time, prev []byte) Options {
 // 21 consecutive genuine renewals of the EFF template: each is OK against
 // the one before, its text unchanged but for its dates.
 func TestFreeTextEFFRenewals(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	start := time.Date(2025, 12, 20, 0, 0, 0, 0, time.UTC)
 	var prev []byte
 	for i := range 22 {
@@ -194,7 +195,7 @@ func TestFreeTextQualifierAppended(t *testing.T) {
 // trusted is a replay: CRITICAL, by the signature times, or by the
 // stated dates when the trusted canary is its text alone.
 func TestFreeTextReplay(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	april := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	may := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	older := sign(t, []byte(effLike(april)), april, a)
@@ -240,7 +241,7 @@ func TestFreeTextReplay(t *testing.T) {
 
 // The same canary checked again is unchanged, not a failure.
 func TestFreeTextIdentical(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	day := time.Date(2026, 7, 20, 9, 0, 0, 0, time.UTC)
 	doc := sign(t, []byte(effLike(day)), day, a)
 	r := Verify(doc, freeOpts(a, day.Add(24*time.Hour), doc))
@@ -309,7 +310,7 @@ func TestFreeTextCorpusSeries(t *testing.T) {
 	keyring := func(files []string) openpgp.EntityList {
 		var el openpgp.EntityList
 		for _, f := range files {
-			k, err := canary.ReadKeyFile(filepath.Join(dir, filepath.FromSlash(f)))
+			k, err := keys.ReadKeyFile(filepath.Join(dir, filepath.FromSlash(f)))
 			if err != nil {
 				t.Fatal(err)
 			}

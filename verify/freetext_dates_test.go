@@ -28,7 +28,7 @@ func dday(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 
 func verifyDated(t *testing.T, text string, signed, at time.Time, maxAge time.Duration) *Result {
 	t.Helper()
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	return Verify(sign(t, []byte(text), signed, a), Options{Keys: a.public, At: at, MaxAge: maxAge})
 }
 
@@ -184,7 +184,7 @@ This canary will be re-signed on the following dates:
 }
 
 func TestQubesTemplateNamed(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	signedAt := time.Date(2026, 8, 31, 10, 6, 56, 0, time.UTC)
 	text := qubesLike + "\nProof of freshness\n------------------\n\nSun, 30 Aug 2026 00:00:00 +0000\n"
 	r := Verify(sign(t, []byte(text), signedAt, a), Options{Keys: a.public, At: signedAt.Add(time.Hour)})

@@ -32,7 +32,7 @@ fourteen days of December 2026.
 `
 
 func TestFreeTextDatesAndAge(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	signedAt := time.Date(2026, 8, 31, 10, 6, 56, 0, time.UTC)
 	data := sign(t, []byte(qubesLike), signedAt, a)
 
@@ -59,7 +59,7 @@ func TestFreeTextDatesAndAge(t *testing.T) {
 }
 
 func TestFreeTextDateFar(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	// Re-signed in June a text dated March: judged from March.
 	text := strings.Replace(qubesLike, "August 31, 2026", "March 7, 2026", 1)
 	signedAt := time.Date(2026, 6, 12, 0, 22, 58, 0, time.UTC)
@@ -99,7 +99,7 @@ func TestFindDates(t *testing.T) {
 }
 
 func TestFreeTextAgainstPrevious(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	at := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	prev := sign(t, []byte(qubesLike), at.Add(-24*time.Hour), a)
 	opts := Options{Keys: a.public, At: at, MaxAge: 120 * 24 * time.Hour, Previous: prev}
@@ -147,7 +147,7 @@ func detachedSig(t *testing.T, data []byte, k testKey, sigType packet.SignatureT
 }
 
 func TestDetachedSignatures(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	c := &canary.Canary{Format: canary.FormatV1, Issuer: canary.Issuer{Name: "X", URL: "https://x"}, Serial: 1,
 		Issued: t0, Expires: t0.Add(90 * 24 * time.Hour), Threshold: 1, Statements: statements()}
 	text := c.Render()

@@ -243,5 +243,5 @@ func minute(t time.Time, up bool) string {
 	if up && !m.Equal(t) {
 		m = m.Add(time.Minute)
 	}
-	return m.Format("2006-01-02 15:04 UTC")
+	return m.Format(canary.ShownTime)
 }

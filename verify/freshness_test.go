@@ -12,6 +12,8 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/freshness"
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // oldKey signs at the times of the real drand and Bitcoin vectors
@@ -20,13 +22,13 @@ var oldKey testKey
 
 func freshKey(t testing.TB) testKey {
 	if oldKey.signer == nil {
-		sec, pub, fp, err := canary.GenerateKey("Carol <carol@example.org>", nil, 0, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+		sec, pub, fp, err := keys.GenerateKey("Carol <carol@example.org>", nil, 0, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}
-		el, _ := canary.ReadKeys(sec)
-		keys, _ := canary.ReadKeys(pub)
-		oldKey = testKey{&canary.Signer{Entity: el[0], Source: "carol"}, keys, fp}
+		el, _ := keys.ReadKeys(sec)
+		keys, _ := keys.ReadKeys(pub)
+		oldKey = testKey{&signer.Signer{Entity: el[0], Source: "carol"}, keys, fp}
 	}
 	return oldKey
 }

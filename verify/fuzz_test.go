@@ -16,7 +16,7 @@ import (
 // all-clear, and a report that is valid JSON and shows nothing raw that
 // could drive the reader's terminal.
 func FuzzVerify(f *testing.F) {
-	a, _ := keys(f)
+	a, _ := twoKeys(f)
 	f.Add(mk(f, 1, t0, nil, statements(), a))
 	corpustest.Seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -45,7 +45,7 @@ func FuzzVerify(f *testing.F) {
 // corpus with the signatures published beside it, by keys the test does
 // not have, so any OK is a false all-clear.
 func FuzzVerifyDetached(f *testing.F) {
-	a, _ := keys(f)
+	a, _ := twoKeys(f)
 	signed := mk(f, 1, t0, nil, statements(), a)
 	f.Add([]byte("text\n"), signed)
 	if dir := corpustest.Dir(f); dir != "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
+	pgpkeys "github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -42,7 +43,7 @@ func interopCanary(t *testing.T, issued time.Time, threshold int, signers ...str
 
 func interopKeys(t *testing.T, armored ...[]byte) openpgp.EntityList {
 	t.Helper()
-	el, err := canary.ReadKeys(bytes.Join(armored, nil))
+	el, err := pgpkeys.ReadKeys(bytes.Join(armored, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,11 +232,11 @@ func TestInteropSequoiaClearsigned(t *testing.T) {
 	// sq makes a certification-only primary key and a signing subkey.
 	sq("key", "generate", "--userid", "Sequoia Signer <sq@example.org>", "--export", key)
 	sq("key", "extract-cert", "--output", cert, key)
-	keys, err := canary.ReadKeyFile(cert)
+	keys, err := pgpkeys.ReadKeyFile(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fpr := canary.Fingerprint(keys[0].PrimaryKey.Fingerprint)
+	fpr := pgpkeys.Fingerprint(keys[0].PrimaryKey.Fingerprint)
 	if len(keys[0].Subkeys) == 0 {
 		t.Errorf("sq made no subkey; this test means to check a signing subkey")
 	}

@@ -52,7 +52,7 @@ func detachedAs(t *testing.T, data []byte, k testKey, uid string, at time.Time) 
 // Item 1: a 2-of-2 canary checked with one of the two keys was CRITICAL
 // "only 1 of the 2 required signers signed", although both signed.
 func TestThresholdWithKeysNotGivenIsUnknown(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	data := mkSpec(t, spec{serial: 1, issued: t0, threshold: 2, listed: []testKey{a, b}}, a, b)
 	r := Verify(data, Options{Keys: a.public, At: t0.Add(time.Hour)})
 	out := textOf(t, r)
@@ -106,7 +106,7 @@ func TestThresholdWithKeysNotGivenIsUnknown(t *testing.T) {
 // Item 2: statements of a canary that is not shown authentic are never
 // shown under the issuer's name.
 func TestStatementsUnderIssuerNameOnlyWhenAuthentic(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	data := mk(t, 1, t0, nil, statements(), a)
 	at := t0.Add(time.Hour)
 	twoOfTwo := mkSpec(t, spec{serial: 1, issued: t0, threshold: 2, listed: []testKey{a, b}}, a, b)
@@ -155,7 +155,7 @@ func withCheck(r *Result, name string, s Status) *Result {
 // Item 3: a check that only informs is labelled INFO, never changes the
 // verdict, and reads back from JSON as a note.
 func TestNotesAreInfo(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	r := Verify(mk(t, 1, t0, nil, statements(), a), Options{Keys: a.public, At: t0.Add(time.Hour)})
 	expect(t, r, OK, "", "")
 	w := check(r, "window")
@@ -206,7 +206,7 @@ func (e errString) Error() string { return string(e) }
 // Item 4: a CRITICAL statement change says, in one sentence, what it may
 // mean.
 func TestStatementChangeSaysWhatItMayMean(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	first := mk(t, 1, t0, nil, statements(), a)
 	second := mk(t, 2, t0.Add(oneDay), first, statements()[1:], a)
 	r := Verify(second, Options{Keys: a.public, At: t0.Add(oneDay + time.Hour), Previous: first})
@@ -222,7 +222,7 @@ func TestStatementChangeSaysWhatItMayMean(t *testing.T) {
 
 // Item 5: colour only when asked; performance data on the first line.
 func TestPerfdataAndColour(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	r := Verify(mk(t, 3, t0, nil, statements(), a), Options{Keys: a.public, At: t0.Add(time.Hour)})
 	var b bytes.Buffer
 	if err := WriteTextWith(&b, r, TextOptions{Perfdata: true, At: t0.Add(time.Hour)}); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestJudgePage(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	day := 24 * time.Hour
 	old := mk(t, 1, t0, nil, statements(), a)
 	cur := mk(t, 2, t0.Add(90*day), old, statements(), a)
@@ -39,7 +39,7 @@ func TestJudgePage(t *testing.T) {
 // the page is judged by its newest genuine block, never by the older one
 // that still passes, for the reader with --previous as for the watchdog.
 func TestJudgePageNewestGenuine(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	day := 24 * time.Hour
 	old := mk(t, 1, t0, nil, statements(), a)
 	tripped := mk(t, 2, t0.Add(30*day), old, statements()[:1], a)

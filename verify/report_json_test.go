@@ -47,7 +47,7 @@ func TestResultJSONMirrorsResult(t *testing.T) {
 
 // WriteJSON must write exactly what json.Marshal writes for a Result.
 func TestWriteJSONMatchesMarshal(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	first := mk(t, 1, t0, nil, statements(), a)
 	results := []*Result{
 		Verify(first, Options{Keys: a.public, At: t0.Add(time.Hour)}),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // Issue 14, item 5: a key whose primary user ID carries only SHA-1
@@ -114,7 +115,7 @@ func keyVersion(t *testing.T, uids ...uidSpec) (*openpgp.Entity, openpgp.EntityL
 	if err := e.Serialize(&pub); err != nil {
 		t.Fatal(err)
 	}
-	el, err := canary.ReadKeys(pub.Bytes())
+	el, err := keys.ReadKeys(pub.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func uidCanary(t *testing.T, signer *openpgp.Entity) (text, sig []byte) {
 	c := &canary.Canary{
 		Format: canary.FormatV1, Issuer: canary.Issuer{Name: "Example Org", URL: "https://example.org"},
 		Serial: 1, Issued: uidSigned, Expires: uidSigned.Add(90 * 24 * time.Hour), Threshold: 1, Statements: statements(),
-		Signers: []string{canary.Fingerprint(signer.PrimaryKey.Fingerprint)},
+		Signers: []string{keys.Fingerprint(signer.PrimaryKey.Fingerprint)},
 	}
 	text = c.Render()
 	var out bytes.Buffer

@@ -14,8 +14,8 @@ import (
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // Signature statuses, as printed in JSON.
@@ -130,7 +130,7 @@ func issuerKeyID(sig *packet.Signature) uint64 {
 	return 0
 }
 
-func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList, at time.Time) Signature {
+func checkSignature(sig *packet.Signature, doc document, ring openpgp.EntityList, at time.Time) Signature {
 	id := issuerKeyID(sig)
 	res := Signature{
 		KeyID:   fmt.Sprintf("%016X", id),
@@ -138,7 +138,7 @@ func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList
 		Hash:    hashName(sig.Hash),
 	}
 	if len(sig.IssuerFingerprint) > 0 {
-		res.Fingerprint = canary.Fingerprint(sig.IssuerFingerprint)
+		res.Fingerprint = keys.Fingerprint(sig.IssuerFingerprint)
 	}
 	fail := func(status, format string, a ...any) Signature {
 		res.Status = status
@@ -148,9 +148,9 @@ func checkSignature(sig *packet.Signature, doc document, keys openpgp.EntityList
 	if sig.SigType != packet.SigTypeText && sig.SigType != packet.SigTypeBinary {
 		return fail(SigBad, "signature of type %#x is not a document signature", sig.SigType)
 	}
-	cands := findKeys(keys, id, sig.IssuerFingerprint)
+	cands := findKeys(ring, id, sig.IssuerFingerprint)
 	if len(cands) == 0 {
-		return fail(SigUnknownKey, "made by key %s, which is not among the keys you gave", keyName(res))
+		return fail(SigUnknownKey, "made by key %s, which is not among the ring you gave", keyName(res))
 	}
 	// A reader may give several versions of one key (say, the one
 	// published in 2021 and today's, each with its own self-signatures):
@@ -239,7 +239,7 @@ func checkWith(sig *packet.Signature, doc document, k candidate, versions []cand
 		res.Message = fmt.Sprintf(format, a...)
 		return res
 	}
-	res.Fingerprint = canary.Fingerprint(entity.PrimaryKey.Fingerprint)
+	res.Fingerprint = keys.Fingerprint(entity.PrimaryKey.Fingerprint)
 	name, nameHash := namedUID(entity)
 	if nameHash != "" {
 		// This version binds no name strongly; another version of the same
@@ -548,30 +548,13 @@ func weakHash(h crypto.Hash) bool {
 }
 
 func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.MD5:
-		return "MD5"
-	case crypto.SHA1:
-		return "SHA1"
-	case crypto.RIPEMD160:
-		return "RIPEMD160"
-	case crypto.SHA224:
-		return "SHA224"
-	case crypto.SHA256:
-		return "SHA256"
-	case crypto.SHA384:
-		return "SHA384"
-	case crypto.SHA512:
-		return "SHA512"
-	case crypto.SHA3_256:
-		return "SHA3-256"
-	case crypto.SHA3_512:
-		return "SHA3-512"
+	if name := canary.HashName(h); name != "" {
+		return name
 	}
 	return fmt.Sprintf("hash #%d", h)
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func stamp(t time.Time) string { return t.UTC().Format(canary.ShownTime) }
 
 // weakBinding says why a key's binding at signature time rests on a weak
 // hash, or "" if it does not, and names the user ID that weak binding

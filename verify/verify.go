@@ -19,6 +19,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // A Status follows the monitoring-plugin convention, so that its value is
@@ -580,9 +581,9 @@ func (r *Result) checkSigners(c, p *canary.Canary, keys openpgp.EntityList) {
 
 // fingerprintName names a key fingerprint as signerName does, by its
 // primary user ID when the reader gave the key.
-func fingerprintName(fp string, keys openpgp.EntityList) string {
-	for _, e := range keys {
-		if e.PrimaryKey != nil && canary.Fingerprint(e.PrimaryKey.Fingerprint) == fp {
+func fingerprintName(fp string, ring openpgp.EntityList) string {
+	for _, e := range ring {
+		if e.PrimaryKey != nil && keys.Fingerprint(e.PrimaryKey.Fingerprint) == fp {
 			if uid := primaryUID(e); uid != "" {
 				return uid + " (" + fp + ")"
 			}

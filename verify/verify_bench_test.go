@@ -14,6 +14,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	pgpkeys "github.com/canarykit/canarykit/keys"
+	signing "github.com/canarykit/canarykit/signer"
 )
 
 // Benchmarks of verifying one canary of about 3 KB, as bench/compare.sh
@@ -60,15 +62,15 @@ func fixture(b *testing.B, alg string, n int) *benchFixture {
 	if err := e.Serialize(&pub); err != nil {
 		b.Fatal(err)
 	}
-	keys, err := canary.ReadKeys(pub.Bytes())
+	keys, err := pgpkeys.ReadKeys(pub.Bytes())
 	if err != nil {
 		b.Fatal(err)
 	}
 	f := &benchFixture{keys: keys, armored: pub.Bytes()}
-	signer := &canary.Signer{Entity: e, Source: alg}
+	signer := &signing.Signer{Entity: e, Source: alg}
 	for i := range n {
-		c := benchCanary(uint64(i+1), t0.Add(time.Duration(i)*time.Second), canary.Fingerprint(e.PrimaryKey.Fingerprint))
-		signed, err := canary.Sign(c.Render(), []*canary.Signer{signer}, c.Issued)
+		c := benchCanary(uint64(i+1), t0.Add(time.Duration(i)*time.Second), pgpkeys.Fingerprint(e.PrimaryKey.Fingerprint))
+		signed, err := signing.Sign(c.Render(), []*signing.Signer{signer}, c.Issued)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -193,7 +195,7 @@ func BenchmarkReadKeys(b *testing.B) {
 		b.Run(alg, func(b *testing.B) {
 			f := fixture(b, alg, 1)
 			for b.Loop() {
-				keys, err := canary.ReadKeys(f.armored)
+				keys, err := pgpkeys.ReadKeys(f.armored)
 				if err != nil {
 					b.Fatal(err)
 				}

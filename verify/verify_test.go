@@ -6,40 +6,43 @@ import (
 	"testing"
 	"time"
 
+	pgpkeys "github.com/canarykit/canarykit/keys"
+
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	signing "github.com/canarykit/canarykit/signer"
 )
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 type testKey struct {
-	signer *canary.Signer
+	signer *signing.Signer
 	public openpgp.EntityList
 	fp     string
 }
 
 func newKey(t testing.TB, uid string) testKey {
 	t.Helper()
-	sec, pub, fp, err := canary.GenerateKey(uid, nil, 0, t0.Add(-365*24*time.Hour))
+	sec, pub, fp, err := pgpkeys.GenerateKey(uid, nil, 0, t0.Add(-365*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	el, err := canary.ReadKeys(sec)
+	el, err := pgpkeys.ReadKeys(sec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := canary.ReadKeys(pub)
+	keys, err := pgpkeys.ReadKeys(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testKey{&canary.Signer{Entity: el[0], Source: uid}, keys, fp}
+	return testKey{&signing.Signer{Entity: el[0], Source: uid}, keys, fp}
 }
 
 var alice, bob testKey
 
-func keys(t testing.TB) (testKey, testKey) {
+func twoKeys(t testing.TB) (testKey, testKey) {
 	if alice.signer == nil {
 		alice = newKey(t, "Alice <alice@example.org>")
 		bob = newKey(t, "Bob <bob@example.org>")
@@ -76,11 +79,11 @@ func mk(t testing.TB, serial uint64, issued time.Time, prev []byte, ss []canary.
 
 func sign(t testing.TB, text []byte, at time.Time, signers ...testKey) []byte {
 	t.Helper()
-	var ss []*canary.Signer
+	var ss []*signing.Signer
 	for _, s := range signers {
 		ss = append(ss, s.signer)
 	}
-	out, err := canary.Sign(text, ss, at)
+	out, err := signing.Sign(text, ss, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +117,7 @@ func expect(t *testing.T, r *Result, status Status, checkName, fragment string) 
 }
 
 func TestGoodCanary(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	r := Verify(mk(t, 1, t0, nil, statements(), a), Options{Keys: a.public, At: t0.Add(time.Hour)})
 	expect(t, r, OK, "", "")
 	if len(r.Signatures) != 1 || r.Signatures[0].Status != SigGood || r.Signatures[0].Fingerprint != a.fp {
@@ -126,7 +129,7 @@ func TestGoodCanary(t *testing.T) {
 }
 
 func TestTamperedCanary(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	data := mk(t, 1, t0, nil, statements(), a)
 	data = bytes.Replace(data, []byte("no warrant"), []byte("a warrant"), 1)
 	r := Verify(data, Options{Keys: a.public, At: t0})
@@ -137,7 +140,7 @@ func TestTamperedCanary(t *testing.T) {
 }
 
 func TestWrongKey(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	r := Verify(mk(t, 1, t0, nil, statements(), a), Options{Keys: b.public, At: t0})
 	expect(t, r, Critical, "signer", "no signature is by a key you gave")
 	if r.Signatures[0].Status != SigUnknownKey {
@@ -146,13 +149,13 @@ func TestWrongKey(t *testing.T) {
 }
 
 func TestNoKeyIsUnknown(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	r := Verify(mk(t, 1, t0, nil, statements(), a), Options{At: t0})
 	expect(t, r, Unknown, "signer", "--key")
 }
 
 func TestExpiry(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	data := mk(t, 1, t0, nil, statements(), a)
 	expect(t, Verify(data, Options{Keys: a.public, At: t0.Add(92 * 24 * time.Hour)}), Warning, "expiry", "renewal is due")
 	expect(t, Verify(data, Options{Keys: a.public, At: t0.Add(98 * 24 * time.Hour)}), Critical, "expiry", "expired")
@@ -160,7 +163,7 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestFutureCanary(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	r := Verify(mk(t, 1, t0, nil, statements(), a), Options{Keys: a.public, At: t0.Add(-time.Hour)})
 	expect(t, r, Critical, "", "")
 	if r.Signatures[0].Status != SigNotYetValid {
@@ -170,7 +173,7 @@ func TestFutureCanary(t *testing.T) {
 
 func TestBackdatedIssue(t *testing.T) {
 	// Signed a day before the date it claims: the text lies about its age.
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	c := &canary.Canary{Format: canary.FormatV1, Issuer: canary.Issuer{Name: "X", URL: "https://x"}, Serial: 1,
 		Issued: t0, Expires: t0.Add(90 * 24 * time.Hour), Threshold: 1, Statements: statements()}
 	data := sign(t, c.Render(), t0.Add(-24*time.Hour), a)
@@ -178,7 +181,7 @@ func TestBackdatedIssue(t *testing.T) {
 }
 
 func TestThreshold(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	both := mk(t, 1, t0, nil, statements(), a, b)
 	all := append(append(openpgp.EntityList{}, a.public...), b.public...)
 	expect(t, Verify(both, Options{Keys: all, Threshold: 2, At: t0}), OK, "threshold", "2 signer(s) signed, 2 required")
@@ -198,7 +201,7 @@ func TestThreshold(t *testing.T) {
 }
 
 func TestCanaryThresholdRaisesReaders(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	c := &canary.Canary{Format: canary.FormatV1, Issuer: canary.Issuer{Name: "X", URL: "https://x"}, Serial: 1,
 		Issued: t0, Expires: t0.Add(90 * 24 * time.Hour), Threshold: 2, Signers: []string{a.fp, b.fp}, Statements: statements()}
 	data := sign(t, c.Render(), t0, a)
@@ -206,7 +209,7 @@ func TestCanaryThresholdRaisesReaders(t *testing.T) {
 }
 
 func TestBadSignatureBesideEnoughGoodOnesIsShown(t *testing.T) {
-	a, b := keys(t)
+	a, b := twoKeys(t)
 	text := mk(t, 1, t0, nil, statements(), a)
 	sa, _ := canary.Open(text)
 	// Bob signs a different text; his signature is moved onto Alice's.
@@ -220,19 +223,19 @@ func TestBadSignatureBesideEnoughGoodOnesIsShown(t *testing.T) {
 }
 
 func TestRevokedKey(t *testing.T) {
-	sec, _, fp, err := canary.GenerateKey("Carol <carol@example.org>", nil, 0, t0.Add(-48*time.Hour))
+	sec, _, fp, err := pgpkeys.GenerateKey("Carol <carol@example.org>", nil, 0, t0.Add(-48*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	el, _ := canary.ReadKeys(sec)
-	carol := testKey{signer: &canary.Signer{Entity: el[0], Source: "carol"}, fp: fp}
+	el, _ := pgpkeys.ReadKeys(sec)
+	carol := testKey{signer: &signing.Signer{Entity: el[0], Source: "carol"}, fp: fp}
 	data := mk(t, 1, t0, nil, statements(), carol)
 	if err := el[0].Revoke(packet.KeyCompromised, "lost laptop", &packet.Config{Time: func() time.Time { return t0.Add(time.Hour) }}); err != nil {
 		t.Fatal(err)
 	}
 	var pub bytes.Buffer
 	el[0].Serialize(&pub)
-	keys, err := canary.ReadKeys(pub.Bytes())
+	keys, err := pgpkeys.ReadKeys(pub.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +247,7 @@ func TestRevokedKey(t *testing.T) {
 }
 
 func TestUnsignedTextAroundIsIgnoredAndReported(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	data := mk(t, 1, t0, nil, statements(), a)
 	data = append([]byte("WARNING: we received a warrant\n\n"), data...)
 	r := Verify(data, Options{Keys: a.public, At: t0})
@@ -259,7 +262,7 @@ func TestUnsignedTextAroundIsIgnoredAndReported(t *testing.T) {
 }
 
 func TestUnreadableInput(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	expect(t, Verify([]byte("hello"), Options{Keys: a.public}), Unknown, "signed-block", "no signed canary")
 	data := mk(t, 1, t0, nil, statements(), a)
 	i := bytes.Index(data, []byte("-----BEGIN PGP SIGNATURE-----"))
@@ -268,7 +271,7 @@ func TestUnreadableInput(t *testing.T) {
 }
 
 func TestBrokenCanarykitTextIsCritical(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	data := sign(t, []byte("Format: canarykit/1\nIssuer: X\n"), t0, a)
 	r := Verify(data, Options{Keys: a.public, At: t0})
 	expect(t, r, Critical, "format", "not a valid canarykit/1")
@@ -278,7 +281,7 @@ func TestBrokenCanarykitTextIsCritical(t *testing.T) {
 }
 
 func TestAgainstPrevious(t *testing.T) {
-	a, _ := keys(t)
+	a, _ := twoKeys(t)
 	day := 24 * time.Hour
 	first := mk(t, 1, t0, nil, statements(), a)
 	opts := func(at time.Time) Options { return Options{Keys: a.public, At: at, Previous: first} }

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	pgpkeys "github.com/canarykit/canarykit/keys"
+	signing "github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -76,18 +77,18 @@ func TestBenchServer(t *testing.T) {
 func BenchmarkWatch10k(b *testing.B) {
 	dir := b.TempDir()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	secret, public, _, err := canary.GenerateKey("Bench <bench@example.org>", nil, 0, now.Add(-time.Hour))
+	secret, public, _, err := pgpkeys.GenerateKey("Bench <bench@example.org>", nil, 0, now.Add(-time.Hour))
 	if err != nil {
 		b.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "bench.sec.asc"), secret, 0o600)
 	os.WriteFile(filepath.Join(dir, "bench.pub.asc"), public, 0o644)
-	signer, err := canary.ReadSigner(filepath.Join(dir, "bench.sec.asc"))
+	signer, err := signing.ReadSigner(filepath.Join(dir, "bench.sec.asc"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	text := "The bench organisation has received no warrants as of 2026-11-22.\n"
-	signed, err := canary.Sign([]byte(text), []*canary.Signer{signer}, now)
+	signed, err := signing.Sign([]byte(text), []*signing.Signer{signer}, now)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/store"
@@ -335,14 +336,14 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 	// served again.
 	if n := st.Newest; n != nil && olderThan(c, n) {
 		msg := fmt.Sprintf("an older canary (%s) is served after a newer one signed by the publisher's keys (%s, first seen %s) (replay)",
-			describeCanary(c), describeCanary(n), n.FirstSeen.Format("2006-01-02 15:04 UTC"))
+			describeCanary(c), describeCanary(n), n.FirstSeen.Format(canary.ShownTime))
 		r.Add("replay", verify.Critical, msg)
 		if !sameAsLast {
 			ev("replay", verify.Critical, "%s", msg)
 		}
 	} else if first != nil && base != nil && !sameAsBase && first.ID != base.ID && first.FirstSeen.Before(base.FirstSeen) {
 		msg := fmt.Sprintf("an older canary, first seen %s, is served again instead of the one seen since %s (replay)",
-			first.FirstSeen.Format("2006-01-02 15:04 UTC"), base.FirstSeen.Format("2006-01-02 15:04 UTC"))
+			first.FirstSeen.Format(canary.ShownTime), base.FirstSeen.Format(canary.ShownTime))
 		r.Add("replay", verify.Critical, msg)
 		if !sameAsLast {
 			ev("replay", verify.Critical, "%s", msg)
@@ -407,7 +408,7 @@ func (w *Watcher) compare(ctx context.Context, t *Target, st *store.State, at ti
 		}
 	}
 	if st.Escalated {
-		ev("reachable", verify.OK, "the canary can be read again, after %d failed checks since %s", st.Failures, st.FailingSince.Format("2006-01-02 15:04 UTC"))
+		ev("reachable", verify.OK, "the canary can be read again, after %d failed checks since %s", st.Failures, st.FailingSince.Format(canary.ShownTime))
 	}
 	w.finish(t, st, at, r, v, rec)
 	if r.Status == verify.OK && st.LastStatus != verify.OK && !st.LastCheck.IsZero() {
@@ -434,10 +435,10 @@ func olderThan(c, n *store.Canary) bool {
 
 func describeCanary(c *store.Canary) string {
 	if c.Kind == "canarykit" {
-		return fmt.Sprintf("serial %d, issued %s", c.Serial, c.Issued.Format("2006-01-02 15:04 UTC"))
+		return fmt.Sprintf("serial %d, issued %s", c.Serial, c.Issued.Format(canary.ShownTime))
 	}
 	if !c.Issued.IsZero() {
-		return "issued " + c.Issued.Format("2006-01-02 15:04 UTC")
+		return "issued " + c.Issued.Format(canary.ShownTime)
 	}
 	return c.Digest
 }
@@ -523,12 +524,12 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 		rec.Escalated = true
 		if f.kind == failVanished && seen {
 			status = verify.Warning
-			summary = fmt.Sprintf("the canary has vanished (%d checks since %s): %s", rec.Failures, rec.FailingSince.Format("2006-01-02 15:04 UTC"), f.err)
+			summary = fmt.Sprintf("the canary has vanished (%d checks since %s): %s", rec.Failures, rec.FailingSince.Format(canary.ShownTime), f.err)
 			// The lapse is the newest genuine canary's: whatever
 			// replaced it (a notice, a forgery, nothing) does not renew it.
 			if n := st.Newest; n != nil && !n.Expires.IsZero() && !at.Before(n.Expires) {
 				status = verify.Critical
-				summary += fmt.Sprintf("; the last genuine canary expired on %s, and no newer one is published", n.Expires.Format("2006-01-02 15:04 UTC"))
+				summary += fmt.Sprintf("; the last genuine canary expired on %s, and no newer one is published", n.Expires.Format(canary.ShownTime))
 			}
 		} else {
 			summary = fmt.Sprintf("could not check for %s (%d checks in a row): %s", verify.Human(at.Sub(rec.FailingSince)), rec.Failures, f.err)
@@ -555,7 +556,7 @@ func (w *Watcher) failed(t *Target, st *store.State, v *Verdict, rec *store.Reco
 			rec.HardStatus = verify.Unknown
 		}
 		summary = fmt.Sprintf("could not check (failure %d; reported after %d in a row over %s): %s", rec.Failures, t.UnreachableAfter,
-			canary.FormatDuration(t.UnreachableFor), f.err)
+			duration.Format(t.UnreachableFor), f.err)
 	}
 	rec.Status, rec.Summary = status, summary
 	rec.Changed = rec.HardStatus != st.LastStatus || st.LastCheck.IsZero()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/schema"
 	"github.com/canarykit/canarykit/source"
@@ -234,18 +234,17 @@ func LoadConfig(path string) (*Config, error) {
 	return parseConfig(path, abs, data)
 }
 
+// readAtMost is canary.ReadAtMost with errors that say what the file
+// should have been.
 func readAtMost(f *os.File, n int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, n+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > n {
+	data, err := canary.ReadAtMost(f, f.Name(), n)
+	if tooLarge := (*canary.TooLargeError)(nil); errors.As(err, &tooLarge) {
 		if n == maxConfigBytes {
 			return nil, fmt.Errorf("the file is larger than %d bytes; a watch list is a short text file (split a long one with include, or use a targets_file)", n)
 		}
 		return nil, fmt.Errorf("the file is larger than %d bytes", n)
 	}
-	return data, nil
+	return data, err
 }
 
 func readBounded(path string, n int64) ([]byte, error) {
@@ -701,7 +700,7 @@ func (p *problems) duration(where, field, s string) time.Duration {
 	if s == "" {
 		return 0
 	}
-	d, err := canary.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil || d <= 0 {
 		p.add("%s: %s %q is not a positive duration; use e.g. 90d, 12w or 6h", where, field, s)
 		return 0
@@ -741,7 +740,7 @@ func (p *problems) options(o options, where, dir string) parsed {
 func (p *problems) alerts(a rawAlerts, dir string) Alerts {
 	out := Alerts{Reminder: DefaultReminder}
 	if a.Reminder != "" {
-		d, err := canary.ParseDuration(a.Reminder)
+		d, err := duration.Parse(a.Reminder)
 		if err != nil || d < 0 {
 			p.add("alerts: reminder %q is not a duration; use e.g. 24h, or 0s for no reminders", a.Reminder)
 		}

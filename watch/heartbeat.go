@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/alert"
 )
@@ -66,5 +66,5 @@ func heartbeatSummary(rep *Report, every time.Duration) string {
 		n = len(rep.Targets)
 	}
 	return fmt.Sprintf("The last round checked %d target(s): %d OK, %d WARNING, %d CRITICAL, %d UNKNOWN (problems are alerted on their own). A heartbeat comes every %s.",
-		n, counts[verify.OK], counts[verify.Warning], counts[verify.Critical], counts[verify.Unknown], canary.FormatDuration(every))
+		n, counts[verify.OK], counts[verify.Warning], counts[verify.Critical], counts[verify.Unknown], duration.Format(every))
 }

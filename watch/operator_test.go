@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/store"
@@ -71,7 +71,7 @@ func TestNewTargetDownRaisesOneAlert(t *testing.T) {
 // writeKey writes a public key to dir and returns its file.
 func writeKey(t *testing.T, dir string) string {
 	t.Helper()
-	_, public, _, err := canary.GenerateKey("T <t@example.org>", nil, 0, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	_, public, _, err := keys.GenerateKey("T <t@example.org>", nil, 0, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func (w *Watcher) read(ctx context.Context, t *Target, st *store.State, at time.
 			}
 		}
 		in.Notes = append(in.Notes, verify.Note("source",
-			fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", in.Source.FinalURL, st.LastSeen.LastSeen.Format("2006-01-02 15:04 UTC"))))
+			fmt.Sprintf("%s is unchanged since %s (304 Not Modified); the stored copy was judged", in.Source.FinalURL, st.LastSeen.LastSeen.Format(canary.ShownTime))))
 	}
 	where := t.File
 	if where == "" {

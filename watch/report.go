@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
 
@@ -50,7 +51,7 @@ func WriteTable(w io.Writer, r *Report) error {
 	if soft > 0 {
 		fmt.Fprintf(&b, "\n? %d target(s) could not be checked this time; they are reported as unreachable only after several failures in a row (unreachable_after, unreachable_for).\n", soft)
 	}
-	fmt.Fprintf(&b, "\n%s: %d target(s) checked at %s\n", r.Status, len(r.Targets), r.At.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "\n%s: %d target(s) checked at %s\n", r.Status, len(r.Targets), r.At.UTC().Format(canary.ShownTime))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	pgpkeys "github.com/canarykit/canarykit/keys"
+	signing "github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/verify"
 	"github.com/canarykit/canarykit/watch/alert"
 	"github.com/canarykit/canarykit/watch/store"
@@ -25,17 +26,17 @@ import (
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	secret, public, _, err := canary.GenerateKey("T <t@example.org>", nil, 0, now.Add(-time.Hour))
+	secret, public, _, err := pgpkeys.GenerateKey("T <t@example.org>", nil, 0, now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "k.sec.asc"), secret, 0o600)
 	os.WriteFile(filepath.Join(dir, "k.pub.asc"), public, 0o644)
-	signer, err := canary.ReadSigner(filepath.Join(dir, "k.sec.asc"))
+	signer, err := signing.ReadSigner(filepath.Join(dir, "k.sec.asc"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, err := canary.Sign([]byte("We have received no warrants.\n"), []*canary.Signer{signer}, now)
+	signed, err := signing.Sign([]byte("We have received no warrants.\n"), []*signing.Signer{signer}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/alert"
@@ -280,7 +280,7 @@ func (s *Service) maybePrune(ctx context.Context, bg *sync.WaitGroup) {
 			s.logf("canary watch: retention: %v", verdict.Display(err.Error()))
 		case err == nil:
 			s.logf("canary watch: retention: removed %d repeated checks older than %s of %d targets; every canary and event is kept",
-				st.Removed, canary.FormatDuration(r.Checks), st.Targets)
+				st.Removed, duration.Format(r.Checks), st.Targets)
 		}
 	}()
 }

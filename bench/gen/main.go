@@ -35,6 +35,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 func main() {
@@ -84,11 +86,11 @@ func gen(dir, alg string, n int) error {
 	for _, f := range old {
 		os.Remove(f)
 	}
-	signer := &canary.Signer{Entity: e, Source: alg}
+	sg := &signer.Signer{Entity: e, Source: alg}
 	for i := 1; i <= n; i++ {
-		c := sample(uint64(i), issued.Add(time.Duration(i)*time.Second), canary.Fingerprint(e.PrimaryKey.Fingerprint))
+		c := sample(uint64(i), issued.Add(time.Duration(i)*time.Second), keys.Fingerprint(e.PrimaryKey.Fingerprint))
 		text := c.Render()
-		signed, err := canary.Sign(text, []*canary.Signer{signer}, c.Issued)
+		signed, err := signer.Sign(text, []*signer.Signer{sg}, c.Issued)
 		if err != nil {
 			return err
 		}
@@ -159,7 +161,7 @@ func sample(serial uint64, issued time.Time, fp string) *canary.Canary {
 func loadOrMakeKey(dir, alg string) (*openpgp.Entity, error) {
 	secFile := filepath.Join(dir, "sec.asc")
 	if data, err := os.ReadFile(secFile); err == nil {
-		el, err := canary.ReadKeys(data)
+		el, err := keys.ReadKeys(data)
 		if err != nil {
 			return nil, err
 		}

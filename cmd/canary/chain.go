@@ -14,6 +14,7 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/redact"
+	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/trust"
 	"github.com/canarykit/canarykit/verify"
@@ -189,7 +190,7 @@ type candidate struct {
 // archiveCandidates lists where canary serial n may be archived, relative
 // to SOURCE.
 func archiveCandidates(source string, in *input, n uint64) []candidate {
-	name := canary.ArchiveName(n)
+	name := issue.ArchiveName(n)
 	var out []candidate
 	seen := map[string]bool{}
 	add := func(c candidate) {
@@ -200,11 +201,11 @@ func archiveCandidates(source string, in *input, n uint64) []candidate {
 	}
 	if !isURL(source) {
 		dir := filepath.Dir(source)
-		if filepath.Base(dir) == canary.ArchiveDir {
+		if filepath.Base(dir) == issue.ArchiveDir {
 			p := filepath.Join(dir, name)
 			add(candidate{loc: p, shown: p})
 		}
-		p := filepath.Join(dir, canary.ArchiveDir, name)
+		p := filepath.Join(dir, issue.ArchiveDir, name)
 		add(candidate{loc: p, shown: p})
 		return out
 	}
@@ -216,16 +217,16 @@ func archiveCandidates(source string, in *input, n uint64) []candidate {
 		u := b.ResolveReference(&url.URL{Path: rel})
 		add(candidate{loc: u.String(), url: true, shown: redact.URL(u.String())})
 	}
-	if path.Base(path.Dir(base.Path+"x")) == canary.ArchiveDir {
+	if path.Base(path.Dir(base.Path+"x")) == issue.ArchiveDir {
 		resolve(base, name) // a canary in archive/ itself
 	}
-	resolve(base, canary.ArchiveDir+"/"+name)
+	resolve(base, issue.ArchiveDir+"/"+name)
 	if in.Page && !strings.HasSuffix(base.Path, "/") {
 		// A page at /canary may be the index of /canary/.
 		d := *base
 		d.Path += "/"
 		d.RawPath = ""
-		resolve(&d, canary.ArchiveDir+"/"+name)
+		resolve(&d, issue.ArchiveDir+"/"+name)
 	}
 	return out
 }
@@ -287,7 +288,7 @@ func fromArchive(source string, in *input, c *canary.Canary, f *verifyFlags, opt
 // fs.ErrNotExist.
 func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
 	if !cand.url {
-		return source.ReadFile(cand.loc)
+		return canary.ReadFile(cand.loc)
 	}
 	fetcher, err := f.web.get()
 	if err != nil {

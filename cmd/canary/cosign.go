@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -57,7 +60,7 @@ among its signers, or one that has already signed, is refused.`,
 			if err != nil {
 				return err
 			}
-			signed, c, err := canary.Cosignable(data)
+			signed, c, err := issue.Cosignable(data)
 			if err != nil && !(freeText && signed != nil) {
 				return fmt.Errorf("%s: %v", path, err)
 			}
@@ -73,9 +76,9 @@ among its signers, or one that has already signed, is refused.`,
 			var perr error
 			var changes []string
 			if c != nil {
-				prev, prevText, where, perr = canary.PublishedBefore(path, c)
+				prev, prevText, where, perr = issue.PublishedBefore(path, c)
 				if prev != nil {
-					changes = canary.Changes(prev, prevText, c)
+					changes = issue.Changes(prev, prevText, c)
 				}
 			}
 			switch {
@@ -92,18 +95,18 @@ among its signers, or one that has already signed, is refused.`,
 			if err != nil {
 				return err
 			}
-			s, err := canary.LoadSigner(key, pass)
+			s, err := signer.LoadSigner(key, pass)
 			if err != nil {
 				return err
 			}
-			out, err := canary.CosignFileWith(path, s, now.UTC().Truncate(1e9), canary.CosignOptions{FreeText: freeText})
+			out, err := issue.CosignFileWith(path, s, now.UTC().Truncate(1e9), issue.CosignOptions{FreeText: freeText})
 			if err != nil {
 				return fmt.Errorf("%s: %v", path, err)
 			}
-			if c != nil && strings.HasPrefix(key, canary.GPGPrefix) {
+			if c != nil && strings.HasPrefix(key, signer.GPGPrefix) {
 				// A signer who signs through GnuPG keeps the others' keys there.
 				for _, fp := range c.Signers {
-					if o, err := canary.LoadSigner(canary.GPGPrefix+fp, nil); err == nil && fp != s.Fingerprint() {
+					if o, err := signer.LoadSigner(signer.GPGPrefix+fp, nil); err == nil && fp != s.Fingerprint() {
 						others = append(others, o.Entity)
 					}
 				}
@@ -171,7 +174,7 @@ among its signers, or one that has already signed, is refused.`,
 
 // definitionKeys are the public keys of a definition's signers.
 func definitionKeys(config string) (openpgp.EntityList, error) {
-	def, err := canary.LoadDefinition(config)
+	def, err := issue.LoadDefinition(config)
 	if err != nil {
 		return nil, err
 	}
@@ -189,11 +192,11 @@ func definitionKeys(config string) (openpgp.EntityList, error) {
 // showCanary prints what a cosigner is about to sign, and how it differs
 // from the published canary it follows.
 func showCanary(io *streams, path string, c *canary.Canary, prev *canary.Canary, where string, perr error, changes []string) {
-	const day = "2006-01-02 15:04 UTC"
+	const day = canary.ShownTime
 	w := io.Out
 	fmt.Fprintf(w, "%s is canary %d of %s (%s):\n", path, c.Serial, verify.Display(c.Issuer.Name), verify.Display(c.Issuer.URL))
 	valid := c.Expires.Sub(c.Issued)
-	fmt.Fprintf(w, "  issued %s, expires %s (%s later)\n", c.Issued.UTC().Format(day), c.Expires.UTC().Format(day), canary.FormatDuration(valid.Truncate(time.Second)))
+	fmt.Fprintf(w, "  issued %s, expires %s (%s later)\n", c.Issued.UTC().Format(day), c.Expires.UTC().Format(day), duration.Format(valid.Truncate(time.Second)))
 	fmt.Fprintf(w, "  threshold %d of %d listed signer(s)\n", c.Threshold, len(c.Signers))
 	fmt.Fprintf(w, "  %d statement(s):\n", len(c.Statements))
 	for _, st := range c.Statements {

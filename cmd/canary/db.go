@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
@@ -144,7 +144,7 @@ freed space; canary db backup writes a compacted copy.`,
 			var r store.Retention
 			switch {
 			case checks != "":
-				d, err := canary.ParseDuration(checks)
+				d, err := duration.Parse(checks)
 				if err != nil || d < 24*time.Hour {
 					return fmt.Errorf("--checks %q: give a duration of a day or more, like 90d", checks)
 				}
@@ -178,7 +178,7 @@ freed space; canary db backup writes a compacted copy.`,
 			defer db.Close()
 			st, err := db.Prune(ctx, r, ios.Now())
 			verdict.Fprintf(ios.Out, "pruned %s: removed %d repeated checks older than %s of %d targets in %d transactions; every canary and event is kept\n",
-				db.Path, st.Removed, canary.FormatDuration(r.Checks), st.Targets, st.Batches)
+				db.Path, st.Removed, duration.Format(r.Checks), st.Targets, st.Batches)
 			return err
 		},
 	}

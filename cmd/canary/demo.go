@@ -9,7 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/canary"
+	issuing "github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -50,7 +51,7 @@ func runDemo(ios *streams, dir string) error {
 	step(1, "The publisher makes a signing key and a definition")
 	// The key is dated a year back so that it predates the canaries this
 	// demo backdates to show a stale one.
-	sec, pub, fp, err := canary.GenerateKey("Example Org canary <canary@example.org>", nil, 0, now.Add(-365*day))
+	sec, pub, fp, err := keys.GenerateKey("Example Org canary <canary@example.org>", nil, 0, now.Add(-365*day))
 	if err != nil {
 		return err
 	}
@@ -69,20 +70,20 @@ func runDemo(ios *streams, dir string) error {
 		return err
 	}
 	defFile := filepath.Join(dir, "canary.yaml")
-	starter := canary.StarterDefinition(defFile, "Example Org", "https://example.org")
+	starter := issuing.StarterDefinition(defFile, "Example Org", "https://example.org")
 	if err := os.WriteFile(defFile, starter, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "key %s, definition %s (cadence 90d, grace 7d, 3 statements)\n", fp, defFile)
 
-	issue := func(at time.Time) (*canary.Issued, error) {
-		def, err := canary.LoadDefinition(defFile)
+	issue := func(at time.Time) (*issuing.Issued, error) {
+		def, err := issuing.LoadDefinition(defFile)
 		if err != nil {
 			return nil, err
 		}
-		return canary.Issue(def, pubDir, at, canary.IssueOptions{})
+		return issuing.Issue(def, pubDir, at, issuing.IssueOptions{})
 	}
-	keys, err := canary.ReadKeyFile(pubFile)
+	keys, err := keys.ReadKeyFile(pubFile)
 	if err != nil {
 		return err
 	}
@@ -137,7 +138,7 @@ func runDemo(ios *streams, dir string) error {
 	if _, err := issue(now); err != nil {
 		return err
 	}
-	if err := check(filepath.Join(pubDir, canary.CurrentFile), second.Signed, verify.Critical); err != nil {
+	if err := check(filepath.Join(pubDir, issuing.CurrentFile), second.Signed, verify.Critical); err != nil {
 		return err
 	}
 

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/verify"
 )
@@ -66,7 +66,7 @@ func (w *webFlags) get() (*fetch.Fetcher, error) {
 		}
 	}
 	if w.timeout != "" {
-		if timeout, err = canary.ParseDuration(w.timeout); err != nil || timeout <= 0 {
+		if timeout, err = duration.Parse(w.timeout); err != nil || timeout <= 0 {
 			return nil, fmt.Errorf("--timeout %q: give a duration like 30s or 2m", w.timeout)
 		}
 	}

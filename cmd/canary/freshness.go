@@ -9,6 +9,7 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/freshness"
 	"github.com/canarykit/canarykit/freshness/tsa"
+	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -68,7 +69,7 @@ func freshnessOptions(f *verifyFlags, found [][]byte) (verify.FreshnessOptions, 
 // freshnessNotes tells the publisher, on standard error, which optional
 // freshness sources were left out, where the timestamp files are, and that
 // drafts carry no proofs.
-func freshnessNotes(io *streams, def *canary.Definition, res *canary.Issued, draft bool) {
+func freshnessNotes(io *streams, def *issue.Definition, res *issue.Issued, draft bool) {
 	if draft {
 		if !def.Freshness.Empty() {
 			fmt.Fprintln(io.Err, "note: freshness proofs are collected only when canary issue signs; this draft carries none")
@@ -79,6 +80,6 @@ func freshnessNotes(io *streams, def *canary.Definition, res *canary.Issued, dra
 		fmt.Fprintln(io.Err, "note: "+n)
 	}
 	for i := range res.Tokens {
-		fmt.Fprintf(io.Err, "Timestamp: %s (publish it beside the canary)\n", filepath.Join(filepath.Dir(res.Path), canary.TokenName(canary.CurrentFile, i)))
+		fmt.Fprintf(io.Err, "Timestamp: %s (publish it beside the canary)\n", filepath.Join(filepath.Dir(res.Path), canary.TokenName(issue.CurrentFile, i)))
 	}
 }

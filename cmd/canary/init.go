@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/schema"
 )
 
@@ -67,7 +67,7 @@ this version of canary; "canary schema definition" prints it again.`,
 			if len(args) == 1 {
 				file = args[0]
 			}
-			if err := atomicfile.Create(file, offlineModeline(canary.StarterDefinition(file, name, url)), 0o644); err != nil {
+			if err := atomicfile.Create(file, offlineModeline(issue.StarterDefinition(file, name, url)), 0o644); err != nil {
 				return fmt.Errorf("%v; choose another file name or move the old one away", err)
 			}
 			note, err := writeSchema(file)

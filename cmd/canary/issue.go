@@ -15,6 +15,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -101,7 +103,7 @@ without it, and each is cut off after --timeout.`,
 				return err
 			}
 			// A draft is not signed here: no passphrase is read for it.
-			var pass canary.PassphraseFunc
+			var pass signer.PassphraseFunc
 			if !dryRun && !unsigned {
 				if pass, err = passphraseFrom(io, passFile); err != nil { // publish.go
 					return err
@@ -114,7 +116,7 @@ without it, and each is cut off after --timeout.`,
 					return err
 				}
 			}
-			def, err := canary.LoadDefinition(config)
+			def, err := issue.LoadDefinition(config)
 			if err != nil {
 				return err
 			}
@@ -157,7 +159,7 @@ without it, and each is cut off after --timeout.`,
 			if from != "" {
 				return publishDraft(io, def, out, from, now, format, rv)
 			}
-			res, err := canary.Issue(def, out, now, canary.IssueOptions{Passphrase: pass, Draft: dryRun || unsigned, Review: rv.check})
+			res, err := issue.Issue(def, out, now, issue.IssueOptions{Passphrase: pass, Draft: dryRun || unsigned, Review: rv.check})
 			if err != nil {
 				return err
 			}
@@ -194,7 +196,7 @@ without it, and each is cut off after --timeout.`,
 				return nil
 			}
 			fmt.Fprintf(io.Out, "Issued canary %d of %s: %s\n  issued %s, expires %s, signed by %d key(s)\nCheck it with: gpg --verify %s\n",
-				c.Serial, c.Issuer.Name, res.Path, c.Issued.Format("2006-01-02 15:04 UTC"), c.Expires.Format("2006-01-02 15:04 UTC"), len(c.Signers), res.Path)
+				c.Serial, c.Issuer.Name, res.Path, c.Issued.Format(canary.ShownTime), c.Expires.Format(canary.ShownTime), len(c.Signers), res.Path)
 			return nil
 		},
 	}
@@ -217,7 +219,7 @@ without it, and each is cut off after --timeout.`,
 // publishDraft publishes a cosigned draft only if readers would accept it:
 // signed by enough of the definition's signers, chained to the current
 // canary, not expired.
-func publishDraft(io *streams, def *canary.Definition, dir, draft string, now time.Time, format string, rv *review) error {
+func publishDraft(io *streams, def *issue.Definition, dir, draft string, now time.Time, format string, rv *review) error {
 	data, err := canary.ReadFile(draft)
 	if err != nil {
 		return err
@@ -233,16 +235,16 @@ func publishDraft(io *streams, def *canary.Definition, dir, draft string, now ti
 	if err != nil {
 		return fmt.Errorf("%s: not a canarykit canary: %v", draft, err)
 	}
-	if _, err := canary.Successor(dir, data); err != nil {
+	if _, err := issue.Successor(dir, data); err != nil {
 		return err
 	}
 	// A draft made in the second of the previous canary is dated one
-	// second after it (canary.Next).
-	if dc.Issued.After(now.Add(canary.ClockSlack + time.Second)) {
+	// second after it (issue.Next).
+	if dc.Issued.After(now.Add(issue.ClockSlack + time.Second)) {
 		return fmt.Errorf("%s says it was issued at %s, after now (%s); is the clock right? make a new draft with canary issue --unsigned",
 			draft, dc.Issued.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
-	diffs, err := canary.DraftDifferences(def, dir, dc)
+	diffs, err := issue.DraftDifferences(def, dir, dc)
 	if err != nil {
 		return err
 	}
@@ -250,7 +252,7 @@ func publishDraft(io *streams, def *canary.Definition, dir, draft string, now ti
 		return fmt.Errorf("%s does not match the definition, so it was not published: %s; make a new draft with canary issue --unsigned and have it signed again",
 			draft, strings.Join(diffs, "; "))
 	}
-	prev, _, err := canary.ReadCurrent(dir)
+	prev, _, err := issue.ReadCurrent(dir)
 	if err != nil {
 		return err
 	}
@@ -274,11 +276,11 @@ func publishDraft(io *streams, def *canary.Definition, dir, draft string, now ti
 	if err := os.MkdirAll(dir, 0o755); err != nil { // the draft is not in it
 		return err
 	}
-	c, err := canary.PublishSigned(dir, data)
+	c, err := issue.PublishSigned(dir, data)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, canary.CurrentFile)
+	path := filepath.Join(dir, issue.CurrentFile)
 	if format == "json" {
 		return json.NewEncoder(io.Out).Encode(map[string]any{"path": path, "canary": c, "digest": r.Digest, "changes": rv.changes, "warnings": rv.alarms})
 	}
@@ -299,7 +301,7 @@ const fromDraft = "DRAFT"
 // defaultDraft is where issue --unsigned writes the draft for the
 // publication folder out: drafts/OUT.draft.txt in the definition's folder,
 // which holds the keys and is never uploaded, unlike out.
-func defaultDraft(def *canary.Definition, out string) string {
+func defaultDraft(def *issue.Definition, out string) string {
 	base := filepath.Base(filepath.Clean(out))
 	if abs, err := filepath.Abs(out); err == nil {
 		base = filepath.Base(abs)
@@ -315,7 +317,7 @@ type review struct {
 	yes     bool
 	dryRun  bool
 	prev    *canary.Canary
-	changes []canary.StatementChange
+	changes []issue.StatementChange
 	alarms  []string
 }
 
@@ -325,8 +327,8 @@ func (rv *review) check(prev, next *canary.Canary) error {
 	}
 	rv.prev = prev
 	w := rv.io.Err
-	cur := filepath.Join(rv.dir, canary.CurrentFile)
-	rv.changes = canary.StatementChanges(prev.Statements, next.Statements)
+	cur := filepath.Join(rv.dir, issue.CurrentFile)
+	rv.changes = issue.StatementChanges(prev.Statements, next.Statements)
 	if len(rv.changes) == 0 {
 		fmt.Fprintf(w, "Statements: all %d unchanged since canary %d (%s)\n", len(next.Statements), prev.Serial, cur)
 	} else {
@@ -342,7 +344,7 @@ func (rv *review) check(prev, next *canary.Canary) error {
 			}
 		}
 	}
-	rv.alarms = canary.Alarms(prev, next)
+	rv.alarms = issue.Alarms(prev, next)
 	for _, a := range rv.alarms {
 		fmt.Fprintf(w, "WARNING: %s\n", a)
 	}

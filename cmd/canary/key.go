@@ -11,8 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/keys"
 )
 
 func newKeyCmd(io *streams) *cobra.Command {
@@ -44,7 +45,7 @@ Existing files are never overwritten.`,
 			var lifetime time.Duration
 			if expires != "" {
 				var err error
-				if lifetime, err = parseLongDuration(expires); err != nil {
+				if lifetime, err = duration.ParseLong(expires); err != nil {
 					return fmt.Errorf("--expires: %v", err)
 				}
 			}
@@ -58,7 +59,7 @@ Existing files are never overwritten.`,
 			if err != nil {
 				return err
 			}
-			secret, public, fp, err := canary.GenerateKey(uid, pw, lifetime, io.Now())
+			secret, public, fp, err := keys.GenerateKey(uid, pw, lifetime, io.Now())
 			if err != nil {
 				return err
 			}
@@ -88,19 +89,6 @@ Existing files are never overwritten.`,
 	cmd.MarkFlagRequired("uid")
 	cmd.MarkFlagRequired("out")
 	return cmd
-}
-
-// parseLongDuration adds years (365 days) to canary durations, since key
-// lifetimes are counted in years.
-func parseLongDuration(s string) (time.Duration, error) {
-	if n := len(s); n > 1 && s[n-1] == 'y' {
-		var years int
-		if _, err := fmt.Sscanf(s[:n-1], "%d", &years); err != nil || years <= 0 || years > 100 {
-			return 0, fmt.Errorf("%q: write whole years, e.g. 2y", s)
-		}
-		return time.Duration(years) * 365 * 24 * time.Hour, nil
-	}
-	return canary.ParseDuration(s)
 }
 
 func newPassphrase(io *streams, skip bool) ([]byte, error) {

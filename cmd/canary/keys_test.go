@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // cli runs canary commands in-process in dir, with a fixed clock and a
@@ -47,11 +47,11 @@ func (c *cli) newKey(name, uid string) (pub []byte, fp string) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	el, err := canary.ReadKeys(pub)
+	el, err := keys.ReadKeys(pub)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return pub, canary.Fingerprint(el[0].PrimaryKey.Fingerprint)
+	return pub, keys.Fingerprint(el[0].PrimaryKey.Fingerprint)
 }
 
 // issue publishes the next canary in dir/public, signed by key NAME.

@@ -12,7 +12,9 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/publish"
+	"github.com/canarykit/canarykit/signer"
 )
 
 func newPublishCmd(io *streams) *cobra.Command {
@@ -48,7 +50,7 @@ is written. An expired canary is published with a notice that it expired.
 			if err != nil {
 				return err
 			}
-			def, err := canary.LoadDefinition(config)
+			def, err := issue.LoadDefinition(config)
 			if err != nil {
 				return err
 			}
@@ -69,12 +71,12 @@ is written. An expired canary is published with a notice that it expired.
 }
 
 // buildSite publishes dir's current canary with the definition's keys.
-func buildSite(def *canary.Definition, dir, site, baseURL string, now time.Time) (*publish.Result, error) {
+func buildSite(def *issue.Definition, dir, site, baseURL string, now time.Time) (*publish.Result, error) {
 	return buildSiteOf(def, "", dir, site, baseURL, now)
 }
 
 // buildSiteOf is buildSite of the definition read from config, when known.
-func buildSiteOf(def *canary.Definition, config, dir, site, baseURL string, now time.Time) (*publish.Result, error) {
+func buildSiteOf(def *issue.Definition, config, dir, site, baseURL string, now time.Time) (*publish.Result, error) {
 	var keys openpgp.EntityList
 	for _, ref := range def.Signers {
 		el, err := def.SignerKeys(ref)
@@ -90,7 +92,7 @@ func buildSiteOf(def *canary.Definition, config, dir, site, baseURL string, now 
 // site is empty) that holds the definition, a signer's secret key or any
 // OpenPGP secret key: the publisher is told to copy all of it to the web
 // server. config may be empty when unknown.
-func checkSiteFolder(def *canary.Definition, config, dir, site string) error {
+func checkSiteFolder(def *issue.Definition, config, dir, site string) error {
 	if site == "" {
 		site = dir
 	}
@@ -99,10 +101,10 @@ func checkSiteFolder(def *canary.Definition, config, dir, site string) error {
 
 // privatePaths are what must never reach the web server:
 // the signers' key files, the definition and its folder.
-func privatePaths(def *canary.Definition, config string) []publish.Private {
+func privatePaths(def *issue.Definition, config string) []publish.Private {
 	var out []publish.Private
 	for i, ref := range def.Signers {
-		if strings.HasPrefix(ref.Key, canary.GPGPrefix) || strings.HasPrefix(ref.Key, canary.KMSPrefix) || ref.Key == "" {
+		if strings.HasPrefix(ref.Key, signer.GPGPrefix) || strings.HasPrefix(ref.Key, signer.KMSPrefix) || ref.Key == "" {
 			continue
 		}
 		out = append(out, publish.Private{Path: def.KeyPath(ref), What: fmt.Sprintf("the secret key of signer %d of the definition", i+1)})
@@ -145,7 +147,7 @@ func clock(io *streams, at string) (time.Time, error) {
 // passphraseFrom returns the passphrase function of issue and cosign: the
 // first line of --passphrase-file when given, else CANARY_PASSPHRASE or a
 // prompt. A file others can read is refused, as ssh refuses such a key.
-func passphraseFrom(io *streams, file string) (canary.PassphraseFunc, error) {
+func passphraseFrom(io *streams, file string) (signer.PassphraseFunc, error) {
 	if file == "" {
 		return passphrase(io), nil
 	}

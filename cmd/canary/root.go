@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // streams are the command's input and output, injected so that tests can
@@ -128,7 +128,7 @@ Exit codes follow the monitoring-plugin convention:
 
 // passphrase returns the function that unlocks secret keys: from
 // CANARY_PASSPHRASE, else from a prompt when there is a terminal.
-func passphrase(io *streams) canary.PassphraseFunc {
+func passphrase(io *streams) signer.PassphraseFunc {
 	if pw := io.Getenv("CANARY_PASSPHRASE"); pw != "" {
 		return func(string, string) ([]byte, error) { return []byte(pw), nil }
 	}

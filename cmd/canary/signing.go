@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // newKeyExportKMSCmd makes the OpenPGP public key of a KMS key, the one
@@ -42,7 +43,7 @@ SHA-256 unless its provider says otherwise.`,
   canary key export-kms --key kms://hashivault://canary --uid "Example Org canary <canary@example.org>" --out keys/kms --expires 2y`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !strings.HasPrefix(key, canary.KMSPrefix) {
+			if !strings.HasPrefix(key, signer.KMSPrefix) {
 				return fmt.Errorf("--key %q: give kms:// and a sigstore KMS reference, e.g. kms://awskms:///arn:...", key)
 			}
 			at := io.Now()
@@ -55,7 +56,7 @@ SHA-256 unless its provider says otherwise.`,
 			var lifetime time.Duration
 			if expires != "" {
 				var err error
-				if lifetime, err = parseLongDuration(expires); err != nil {
+				if lifetime, err = duration.ParseLong(expires); err != nil {
 					return fmt.Errorf("--expires: %v", err)
 				}
 			}
@@ -63,7 +64,7 @@ SHA-256 unless its provider says otherwise.`,
 			if _, err := os.Lstat(p); err == nil {
 				return fmt.Errorf("%s already exists; choose another --out or move it away (an export at another time is another key)", p)
 			}
-			pub, fp, err := canary.ExportKMSKey(key, uid, at, lifetime)
+			pub, fp, err := signer.ExportKMSKey(key, uid, at, lifetime)
 			if err != nil {
 				return err
 			}

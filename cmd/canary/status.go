@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/publish"
+	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -49,15 +49,15 @@ weekends included.
 			if err != nil {
 				return err
 			}
-			before, err := canary.ParseDuration(warn)
+			before, err := duration.Parse(warn)
 			if err != nil || before <= 0 {
 				return fmt.Errorf("--warn-before %q: give a duration such as 14d or 3w", warn)
 			}
-			def, err := canary.LoadDefinition(config)
+			def, err := issue.LoadDefinition(config)
 			if err != nil {
 				return err
 			}
-			s, err := publish.Check(publish.StatusOptions{Def: def, Dir: out, At: now, WarnBefore: before})
+			s, err := issue.Check(issue.StatusOptions{Def: def, Dir: out, At: now, WarnBefore: before})
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ weekends included.
 	return cmd
 }
 
-func writeStatus(io *streams, s *publish.Status) error {
+func writeStatus(io *streams, s *issue.Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", s.Summary)
 	width := 0

@@ -13,6 +13,7 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/trust"
@@ -292,7 +293,7 @@ func listPins(ios *streams, st *trust.Store, format string) error {
 	var b strings.Builder
 	for _, e := range entries {
 		fmt.Fprintf(&b, "%s\n  %s\n  pinned %s, first seen %s, last seen %s\n", e.Source, strings.Join(e.Fingerprints, ", "),
-			e.Pinned.Format("2006-01-02 15:04 UTC"), e.FirstSeen.Format("2006-01-02 15:04 UTC"), e.LastSeen.Format("2006-01-02 15:04 UTC"))
+			e.Pinned.Format(canary.ShownTime), e.FirstSeen.Format(canary.ShownTime), e.LastSeen.Format(canary.ShownTime))
 	}
 	_, err := fmt.Fprint(verdict.Writer(ios.Out), b.String()) // sources escaped
 	return err

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/duration"
+	pgpkeys "github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -105,7 +105,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.keys, "key", nil, keyFlagHelp)
 	fl.BoolVar(&f.pin, "pin", false, "remember SOURCE's signers on first use; a later key change is CRITICAL (see canary trust)")
-	fl.StringVar(&f.vks, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
+	fl.StringVar(&f.vks, "vks", pgpkeys.DefaultVKS, "key server for vks: keys and bare fingerprints")
 	fl.IntVar(&f.threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
 	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
 	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted (a file, - or a URL), to compare statements and the chain;\nwithout it, the one SOURCE names is looked for in the site's archive/ (see docs/VERIFICATION.md)")
@@ -145,13 +145,13 @@ func verifyBase(ios *streams, f *verifyFlags) (opts verify.Options, bad *verify.
 		}
 		opts.At = t
 	}
-	wb, err := canary.ParseDuration(f.warnBefore)
+	wb, err := duration.Parse(f.warnBefore)
 	if err != nil {
 		return opts, verify.Unchecked("arguments", fmt.Errorf("--warn-before: %v", err))
 	}
 	opts.WarnBefore = wb
 	if f.maxAge != "" {
-		if opts.MaxAge, err = canary.ParseDuration(f.maxAge); err != nil {
+		if opts.MaxAge, err = duration.Parse(f.maxAge); err != nil {
 			return opts, verify.Unchecked("arguments", fmt.Errorf("--max-age: %v", err))
 		}
 	}
@@ -306,7 +306,7 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 // waits for the verdict of SOURCE i; they must be taken in order, and
 // stop must be called when done. Workers run at most a few SOURCEs ahead
 // of the verdict taken, so that memory stays flat however many there are.
-// Each worker has its own copy of the keys (canary.CloneKeys): go-crypto
+// Each worker has its own copy of the keys (pgpkeys.CloneKeys): go-crypto
 // caches self-signature checks inside them.
 func verifyParallel(ios *streams, sources []string, f *verifyFlags, base verify.Options, bad *verify.Result) (verdict func(int) *verify.Result, stop func()) {
 	if bad != nil {
@@ -322,7 +322,7 @@ func verifyParallel(ios *streams, sources []string, f *verifyFlags, base verify.
 	}
 	keys := []verify.Options{base}
 	for len(keys) < jobs {
-		el, err := canary.CloneKeys(base.Keys)
+		el, err := pgpkeys.CloneKeys(base.Keys)
 		if err != nil {
 			break // not expected (the keys were just read): fewer workers
 		}

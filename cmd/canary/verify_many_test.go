@@ -9,6 +9,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/corpustest"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // TestVerifyManyParallelMatchesSerial checks that judging many SOURCEs at
@@ -39,7 +40,7 @@ func TestVerifyManyParallelMatchesSerial(t *testing.T) {
 			case strings.Contains(f.Path, "/canaries/") && (strings.HasSuffix(p, ".txt") || strings.HasSuffix(p, ".md")):
 				sources = append(sources, p)
 			case strings.Contains(f.Path, "/keys/") && strings.HasSuffix(p, ".asc"):
-				if _, err := canary.ReadKeys(f.Data); err == nil {
+				if _, err := keys.ReadKeys(f.Data); err == nil {
 					args = append(args, "--key", p)
 				}
 			}

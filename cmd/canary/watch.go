@@ -16,6 +16,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
@@ -159,7 +160,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	}
 	var every time.Duration
 	if f.every != "" {
-		d, err := canary.ParseDuration(f.every)
+		d, err := duration.Parse(f.every)
 		if err != nil || d < time.Minute {
 			return fmt.Errorf("--every %q: give a duration of a minute or more, like 1h", f.every)
 		}
@@ -371,7 +372,7 @@ CRITICAL. The acceptance is recorded as an event in the history.`,
 			if err != nil {
 				return err
 			}
-			verdict.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format("2006-01-02 15:04 UTC"), c.Fingerprint[:12])
+			verdict.Fprintf(ios.Out, "accepted the canary of %s first seen %s (%s) as the baseline\n", t.Name, c.FirstSeen.Format(canary.ShownTime), c.Fingerprint[:12])
 			return nil
 		},
 	}

@@ -25,8 +25,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-
-	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/signer"
 )
 
 func main() {
@@ -48,11 +47,11 @@ func main() {
 }
 
 func run(keyFile, publicFile, in, out string) error {
-	var pass canary.PassphraseFunc
+	var pass signer.PassphraseFunc
 	if pw := os.Getenv("CANARY_PASSPHRASE"); pw != "" {
 		pass = func(string, string) ([]byte, error) { return []byte(pw), nil }
 	}
-	s, err := canary.LoadSigner(keyFile, pass)
+	s, err := signer.LoadSigner(keyFile, pass)
 	if err != nil {
 		return err
 	}
@@ -64,7 +63,7 @@ func run(keyFile, publicFile, in, out string) error {
 	if err != nil {
 		return err
 	}
-	signed, err := canary.Sign(text, []*canary.Signer{s}, t)
+	signed, err := signer.Sign(text, []*signer.Signer{s}, t)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	pgpkeys "github.com/canarykit/canarykit/keys"
+	signing "github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -44,19 +46,19 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	secret, _, fpr, err := canary.GenerateKey("Alice <alice@example.org>", nil, 0, t0.Add(-day))
+	secret, _, fpr, err := pgpkeys.GenerateKey("Alice <alice@example.org>", nil, 0, t0.Add(-day))
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "k.sec.asc"), secret, 0o600)
-	signer, err := canary.ReadSigner(filepath.Join(dir, "k.sec.asc"))
+	signer, err := signing.ReadSigner(filepath.Join(dir, "k.sec.asc"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sign := func(serial uint64, issued time.Time, life time.Duration, statements ...canary.Statement) []byte {
 		c := &canary.Canary{Format: canary.FormatV1, Issuer: canary.Issuer{Name: "Example & <Org>", URL: "https://example.org"},
 			Serial: serial, Issued: issued, Expires: issued.Add(life), Threshold: 1, Signers: []string{fpr}, Statements: statements}
-		b, err := canary.Sign(c.Render(), []*canary.Signer{signer}, issued)
+		b, err := signing.Sign(c.Render(), []*signing.Signer{signer}, issued)
 		if err != nil {
 			t.Fatal(err)
 		}

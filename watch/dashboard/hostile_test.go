@@ -13,6 +13,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
+	pgpkeys "github.com/canarykit/canarykit/keys"
+	signing "github.com/canarykit/canarykit/signer"
 	"github.com/canarykit/canarykit/watch/store"
 )
 
@@ -31,12 +33,12 @@ func hostileHistory(t *testing.T) (*store.DB, store.Target, [][]byte) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	secret, _, fpr, err := canary.GenerateKey("Mallory <mallory@example.org>", nil, 0, t0.Add(-day))
+	secret, _, fpr, err := pgpkeys.GenerateKey("Mallory <mallory@example.org>", nil, 0, t0.Add(-day))
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "k.sec.asc"), secret, 0o600)
-	signer, err := canary.ReadSigner(filepath.Join(dir, "k.sec.asc"))
+	signer, err := signing.ReadSigner(filepath.Join(dir, "k.sec.asc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func hostileHistory(t *testing.T) (*store.DB, store.Target, [][]byte) {
 	}
 	uid := "Mallory " + nasty + "\u2066 <mallory@example.org>"
 	text := "We have received no warrants." + nasty + "\nsecond\x07line \u202Esgnirraw on\n"
-	body, err := canary.Sign([]byte(text), []*canary.Signer{signer}, t0)
+	body, err := signing.Sign([]byte(text), []*signing.Signer{signer}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func hostileHistory(t *testing.T) (*store.DB, store.Target, [][]byte) {
 	kc := &canary.Canary{Format: canary.FormatV1, Issuer: canary.Issuer{Name: "Example " + kitNasty + " Org", URL: "https://kit.example"},
 		Serial: 1, Issued: t0, Expires: t0.Add(90 * day), Threshold: 1, Signers: []string{fpr},
 		Statements: []canary.Statement{{ID: "no-warrants", Text: "No warrants." + kitNasty}}}
-	kbody, err := canary.Sign(kc.Render(), []*canary.Signer{signer}, t0)
+	kbody, err := signing.Sign(kc.Render(), []*signing.Signer{signer}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch/store"
 )
@@ -213,7 +214,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 // are kept; a message's are escaped before it is put in (timeline).
 func text(s string) string { return html.EscapeString(verdict.DisplayLines(s)) }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func stamp(t time.Time) string { return t.UTC().Format(canary.ShownTime) }
 
 func dateOf(t time.Time) string { return t.UTC().Format("2006-01-02") }
 

@@ -1,4 +1,4 @@
-package canary
+package signer
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // fakeBackend stands in for gpg: it answers with whatever packet make
@@ -19,11 +20,11 @@ func (f fakeBackend) signText(c []byte, t time.Time) ([]byte, error) { return f.
 
 func testSigner(t *testing.T, uid string) *Signer {
 	t.Helper()
-	sec, _, _, err := GenerateKey(uid, nil, 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	sec, _, _, err := keys.GenerateKey(uid, nil, 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	el, err := ReadKeys(sec)
+	el, err := keys.ReadKeys(sec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,22 +92,22 @@ func TestBackendSignaturesAreChecked(t *testing.T) {
 	}
 }
 
-func TestSignerRefCheck(t *testing.T) {
+func TestCheckRef(t *testing.T) {
 	for _, tc := range []struct {
-		ref  SignerRef
+		ref  struct{ Key, Public string }
 		want string
 	}{
-		{SignerRef{Key: "keys/a.sec.asc"}, ""},
-		{SignerRef{Key: "gpg:F70D 56C5 8248 D1DD 19D3  9559 C9A3 B839 94E1 8046"}, ""},
-		{SignerRef{Key: "gpg:0xf70d56c58248d1dd19d39559c9a3b83994e18046"}, ""},
-		{SignerRef{Key: "gpg:94E18046"}, "a full fingerprint is needed"},
-		{SignerRef{Key: "kms://awskms:///arn:aws:kms:x", Public: "k.asc"}, ""},
-		{SignerRef{Key: "kms://awskms:///arn"}, `needs "public"`},
-		{SignerRef{Key: "kms:// x", Public: "k.asc"}, "without blanks"},
-		{SignerRef{Key: "kms:awskms", Public: "k.asc"}, "write gpg:FINGERPRINT or kms://REF"},
-		{SignerRef{Key: "keys/a.sec.asc", Public: "k.asc"}, `"public" goes only with a kms:// key`},
+		{struct{ Key, Public string }{Key: "keys/a.sec.asc"}, ""},
+		{struct{ Key, Public string }{Key: "gpg:F70D 56C5 8248 D1DD 19D3  9559 C9A3 B839 94E1 8046"}, ""},
+		{struct{ Key, Public string }{Key: "gpg:0xf70d56c58248d1dd19d39559c9a3b83994e18046"}, ""},
+		{struct{ Key, Public string }{Key: "gpg:94E18046"}, "a full fingerprint is needed"},
+		{struct{ Key, Public string }{Key: "kms://awskms:///arn:aws:kms:x", Public: "k.asc"}, ""},
+		{struct{ Key, Public string }{Key: "kms://awskms:///arn"}, `needs "public"`},
+		{struct{ Key, Public string }{Key: "kms:// x", Public: "k.asc"}, "without blanks"},
+		{struct{ Key, Public string }{Key: "kms:awskms", Public: "k.asc"}, "write gpg:FINGERPRINT or kms://REF"},
+		{struct{ Key, Public string }{Key: "keys/a.sec.asc", Public: "k.asc"}, `"public" goes only with a kms:// key`},
 	} {
-		err := tc.ref.check()
+		err := CheckRef(tc.ref.Key, tc.ref.Public)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%+v: err %v, want %q", tc.ref, err, tc.want)
 		}

@@ -1,4 +1,4 @@
-package canary
+package issue
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canarykit/canarykit/canary"
 	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
 	"github.com/canarykit/canarykit/internal/gpgtest"
 )
@@ -35,7 +36,7 @@ func TestTimestampCheckableByHand(t *testing.T) {
 	block := signed[strings.Index(signed, "-----BEGIN PGP SIGNATURE-----"):]
 	h := gpgtest.NewHome(t)
 	sigs := h.Must([]byte(block), "", "--dearmor")
-	s, _ := Open(res.Signed)
+	s, _ := canary.Open(res.Signed)
 	if !bytes.Equal(sigs, s.Signatures) {
 		t.Fatal("gpg --dearmor of the signature block is not the bytes canarykit time-stamps")
 	}

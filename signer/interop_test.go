@@ -1,4 +1,4 @@
-package canary_test
+package signer_test
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // interopText returns a valid canarykit/1 text listing signers.
@@ -50,7 +52,7 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
-func passphrase(pw string) canary.PassphraseFunc {
+func passphrase(pw string) signer.PassphraseFunc {
 	return func(source, fingerprint string) ([]byte, error) { return []byte(pw), nil }
 }
 
@@ -83,17 +85,17 @@ func TestInteropSignVerifiesWithGPGAndSequoia(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 
 	type key struct {
-		signer        *canary.Signer
+		signer        *signer.Signer
 		fpr, pub, bin string // bin: binary keyring for gpgv
 	}
 	newKey := func(uid, pw string) key {
-		sec, pub, fpr, err := canary.GenerateKey(uid, []byte(pw), 0, now.Add(-time.Hour))
+		sec, pub, fpr, err := keys.GenerateKey(uid, []byte(pw), 0, now.Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
 		k := key{fpr: fpr, pub: writeFile(t, dir, fpr+".pub.asc", pub), bin: writeFile(t, dir, fpr+".gpg", h.Dearmor(pub))}
 		path := writeFile(t, dir, fpr+".sec.asc", sec)
-		if k.signer, err = canary.LoadSigner(path, passphrase(pw)); err != nil {
+		if k.signer, err = signer.LoadSigner(path, passphrase(pw)); err != nil {
 			t.Fatal(err)
 		}
 		h.Import(pub, "")
@@ -111,7 +113,7 @@ func TestInteropSignVerifiesWithGPGAndSequoia(t *testing.T) {
 		{"two signers", []key{alice, bob}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var signers []*canary.Signer
+			var signers []*signer.Signer
 			var fprs []string
 			gpgvArgs := []string{"--status-fd", "1"}
 			sqArgs := []string{"verify", "--signatures", strconv.Itoa(len(tc.keys))}
@@ -121,7 +123,7 @@ func TestInteropSignVerifiesWithGPGAndSequoia(t *testing.T) {
 				gpgvArgs = append(gpgvArgs, "--keyring", k.bin)
 				sqArgs = append(sqArgs, "--signer-cert", k.pub)
 			}
-			signed, err := canary.Sign(interopText(t, now.Add(-time.Minute), fprs...), signers, now)
+			signed, err := signer.Sign(interopText(t, now.Add(-time.Minute), fprs...), signers, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,15 +166,15 @@ func TestInteropGPGKeysAsSigners(t *testing.T) {
 				fpr := h.GenKey("GnuPG "+uid+" <"+strings.ReplaceAll(uid, " ", "")+"@example.org>", algo, pw)
 				path := writeFile(t, dir, fpr+".sec.asc", h.ExportSecret(fpr, pw))
 				if pw != "" {
-					_, err := canary.LoadSigner(path, passphrase("not "+pw))
+					_, err := signer.LoadSigner(path, passphrase("not "+pw))
 					if err == nil || !strings.Contains(err.Error(), "wrong passphrase") {
 						t.Errorf("LoadSigner with a wrong passphrase: %v; want a wrong passphrase error", err)
 					}
-					if _, err := canary.LoadSigner(path, nil); err == nil {
+					if _, err := signer.LoadSigner(path, nil); err == nil {
 						t.Errorf("LoadSigner without a passphrase unlocked a protected key")
 					}
 				}
-				s, err := canary.LoadSigner(path, passphrase(pw))
+				s, err := signer.LoadSigner(path, passphrase(pw))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -180,7 +182,7 @@ func TestInteropGPGKeysAsSigners(t *testing.T) {
 					t.Errorf("signer fingerprint %s, gpg says %s", s.Fingerprint(), fpr)
 				}
 				now := time.Now().UTC().Truncate(time.Second) // not before the key was made
-				signed, err := canary.Sign(interopText(t, now, fpr), []*canary.Signer{s}, now)
+				signed, err := signer.Sign(interopText(t, now, fpr), []*signer.Signer{s}, now)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -228,7 +230,7 @@ func TestInteropSubkeySigners(t *testing.T) {
 		{"sq", sqKey, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := canary.LoadSigner(tc.path, passphrase(tc.pw))
+			s, err := signer.LoadSigner(tc.path, passphrase(tc.pw))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -237,7 +239,7 @@ func TestInteropSubkeySigners(t *testing.T) {
 			}
 			fpr := s.Fingerprint()
 			now := time.Now().UTC().Truncate(time.Second)
-			signed, err := canary.Sign(interopText(t, now, fpr), []*canary.Signer{s}, now)
+			signed, err := signer.Sign(interopText(t, now, fpr), []*signer.Signer{s}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -268,7 +270,7 @@ func TestInteropGeneratedKeyImportsIntoGPG(t *testing.T) {
 		name := map[bool]string{true: "no passphrase", false: "passphrase"}[pw == ""]
 		t.Run(name, func(t *testing.T) {
 			h := gpgtest.NewHome(t)
-			sec, pub, fpr, err := canary.GenerateKey("Generated <generated@example.org>", []byte(pw), 0, now.Add(-time.Hour))
+			sec, pub, fpr, err := keys.GenerateKey("Generated <generated@example.org>", []byte(pw), 0, now.Add(-time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -284,7 +286,7 @@ func TestInteropGeneratedKeyImportsIntoGPG(t *testing.T) {
 				t.Errorf("secret key import: %v", res)
 			}
 			// gpg can use the imported secret key: it signs, and with the
-			// passphrase canary.GenerateKey protected it with.
+			// passphrase keys.GenerateKey protected it with.
 			if pw != "" {
 				if _, errb, err := h.Run(interopText(t, now, fpr), "not "+pw, "--clearsign", "--local-user", fpr); err == nil {
 					t.Errorf("gpg signed with a wrong passphrase:\n%s", errb)
@@ -303,23 +305,23 @@ func TestInteropDigestIsSHA256OfGPGDecrypt(t *testing.T) {
 	h := gpgtest.NewHome(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	dir := t.TempDir()
-	sec, pub, fpr, err := canary.GenerateKey("Digest <digest@example.org>", nil, 0, now.Add(-time.Hour))
+	sec, pub, fpr, err := keys.GenerateKey("Digest <digest@example.org>", nil, 0, now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := canary.LoadSigner(writeFile(t, dir, "digest.sec.asc", sec), nil)
+	s, err := signer.LoadSigner(writeFile(t, dir, "digest.sec.asc", sec), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.Import(pub, "")
-	ours, err := canary.Sign(interopText(t, now, fpr), []*canary.Signer{s}, now)
+	ours, err := signer.Sign(interopText(t, now, fpr), []*signer.Signer{s}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	gpgFpr := h.GenKey("GnuPG <gnupg@example.org>", "ed25519", "")
 	theirs := h.ClearSign(interopText(t, now, gpgFpr), gpgtest.SignOptions{Keys: []string{gpgFpr}})
 
-	for name, signed := range map[string][]byte{"canary.Sign": ours, "gpg --clearsign": theirs} {
+	for name, signed := range map[string][]byte{"signer.Sign": ours, "gpg --clearsign": theirs} {
 		t.Run(name, func(t *testing.T) {
 			o, err := canary.Open(signed)
 			if err != nil {

@@ -1,28 +1,34 @@
-package canary
+// Package issue is the publisher's workflow: the definition a publisher
+// keeps (Definition), the next canary it calls for (Next), issuing and
+// archiving it in the publication directory (Issue), cosigning a draft
+// (Cosign*), publishing what the signers signed (PublishSigned), and when
+// the next one is due (Check). It builds on canary (the document), keys and
+// signer; nothing a reader runs imports it.
+package issue
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/freshness"
+	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/schema"
 )
 
 // A Definition is what a publisher writes once: who issues the canary,
 // what it states, how often it is renewed and who signs it.
 type Definition struct {
-	Issuer     Issuer      `yaml:"issuer"`
-	Cadence    Duration    `yaml:"cadence"`
-	Grace      Duration    `yaml:"grace"`
-	Statements []Statement `yaml:"statements"`
-	Signers    []SignerRef `yaml:"signers"`
-	Threshold  int         `yaml:"threshold"`
+	Issuer     canary.Issuer      `yaml:"issuer"`
+	Cadence    duration.Duration  `yaml:"cadence"`
+	Grace      duration.Duration  `yaml:"grace"`
+	Statements []canary.Statement `yaml:"statements"`
+	Signers    []SignerRef        `yaml:"signers"`
+	Threshold  int                `yaml:"threshold"`
 	// Freshness says where to get proofs of when each canary was signed.
 	Freshness *freshness.Config `yaml:"freshness"`
 
@@ -49,7 +55,7 @@ func (d *Definition) KeyPath(r SignerRef) string {
 
 // LoadDefinition reads and checks a definition file.
 func LoadDefinition(path string) (*Definition, error) {
-	data, err := readLimited(path, 1<<20)
+	data, err := canary.ReadLimited(path, 1<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +92,7 @@ func (d *Definition) Validate() error {
 	if d.Cadence <= 0 {
 		return fmt.Errorf("cadence must be longer than zero")
 	}
-	if d.Cadence < Duration(time.Hour) {
+	if d.Cadence < duration.Duration(time.Hour) {
 		return fmt.Errorf("cadence %s is shorter than an hour; readers could not keep up", d.Cadence)
 	}
 	if d.Grace < 0 {
@@ -100,104 +106,14 @@ func (d *Definition) Validate() error {
 			return fmt.Errorf("signers[%d]: %v", i, err)
 		}
 	}
-	if err := checkText("issuer name", d.Issuer.Name, MaxIssuerLen); err != nil {
-		return err
-	}
-	if err := checkURL(d.Issuer.URL); err != nil {
+	if err := d.Issuer.Validate(); err != nil {
 		return err
 	}
 	if err := d.Freshness.Validate(); err != nil {
 		return err
 	}
-	return checkStatements(d.Statements)
+	return canary.CheckStatements(d.Statements)
 }
-
-// A Duration is a time.Duration that also takes d (days) and w (weeks),
-// since canaries are renewed on calendar scales.
-type Duration time.Duration
-
-// ParseDuration parses Go durations plus the units d and w: "90d", "1w3d",
-// "36h".
-func ParseDuration(s string) (time.Duration, error) {
-	orig := s
-	if s == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	var total float64
-	for s != "" {
-		i := 0
-		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
-			i++
-		}
-		if i == 0 {
-			return 0, fmt.Errorf("duration %q: expected a number; write e.g. 90d, 12w or 36h", orig)
-		}
-		n, err := strconv.ParseFloat(s[:i], 64)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: bad number %q", orig, s[:i])
-		}
-		s = s[i:]
-		j := 0
-		for j < len(s) && !(s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
-			j++
-		}
-		unit := s[:j]
-		s = s[j:]
-		var mult float64
-		switch unit {
-		case "w":
-			mult = float64(7 * 24 * time.Hour)
-		case "d":
-			mult = float64(24 * time.Hour)
-		case "h", "m", "s", "ms", "us", "µs", "ns":
-			d, _ := time.ParseDuration("1" + unit)
-			mult = float64(d)
-		default:
-			return 0, fmt.Errorf("duration %q: unknown unit %q; use w, d, h, m or s", orig, unit)
-		}
-		total += n * mult
-	}
-	if total > math.MaxInt64 || total < 0 {
-		return 0, fmt.Errorf("duration %q is too long", orig)
-	}
-	return time.Duration(total), nil
-}
-
-// FormatDuration writes d in the largest whole units, e.g. 90d or 36h.
-func FormatDuration(d time.Duration) string {
-	day := 24 * time.Hour
-	switch {
-	case d == 0:
-		return "0s"
-	case d%(7*day) == 0:
-		return strconv.FormatInt(int64(d/(7*day)), 10) + "w"
-	case d%day == 0:
-		return strconv.FormatInt(int64(d/day), 10) + "d"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
-func (d *Duration) UnmarshalYAML(b []byte) error {
-	var s string
-	if err := yaml.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := ParseDuration(strings.TrimSpace(s))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
 
 // starterDefinition is what `canary init` writes: every key explained, so
 // a publisher can fill it in without reading the docs first.

@@ -1,4 +1,4 @@
-package canary
+package issue
 
 import (
 	"os"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // Issue 15: the publisher's safety net.
@@ -43,10 +46,10 @@ func TestReissueInTheSameSecond(t *testing.T) {
 }
 
 func TestStatementChangesAndAlarms(t *testing.T) {
-	prev := &Canary{Threshold: 2, Signers: []string{"AAAA", "BBBB"}, Statements: []Statement{
+	prev := &canary.Canary{Threshold: 2, Signers: []string{"AAAA", "BBBB"}, Statements: []canary.Statement{
 		{ID: "a", Text: "A."}, {ID: "b", Text: "B."}, {ID: "c", Text: "C."},
 	}}
-	next := &Canary{Threshold: 1, Signers: []string{"AAAA", "CCCC"}, Statements: []Statement{
+	next := &canary.Canary{Threshold: 1, Signers: []string{"AAAA", "CCCC"}, Statements: []canary.Statement{
 		{ID: "a", Text: "A, mostly."}, {ID: "c2", Text: "C."}, {ID: "d", Text: "D."},
 	}}
 	got := StatementChanges(prev.Statements, next.Statements)
@@ -93,7 +96,7 @@ func TestIssueReviewStopsBeforeSigning(t *testing.T) {
 	asked := false
 	_, err := Issue(def, out, t1.Add(day), IssueOptions{
 		Passphrase: func(string, string) ([]byte, error) { asked = true; return []byte("secret"), nil },
-		Review:     func(prev, next *Canary) error { return os.ErrPermission },
+		Review:     func(prev, next *canary.Canary) error { return os.ErrPermission },
 	})
 	if err != os.ErrPermission || asked {
 		t.Errorf("review error %v, passphrase asked %v", err, asked)
@@ -113,7 +116,7 @@ func TestIssueKeyFileErrorsSayWhatToDo(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("missing key: %v\nwant %s", err, want)
 	}
-	_, pub, _, err := GenerateKey("Bob <bob@example.org>", nil, 0, now.Add(-day))
+	_, pub, _, err := keys.GenerateKey("Bob <bob@example.org>", nil, 0, now.Add(-day))
 	if err != nil {
 		t.Fatal(err)
 	}

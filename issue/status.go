@@ -1,4 +1,4 @@
-package publish
+package issue
 
 import (
 	"crypto/x509"
@@ -24,7 +24,7 @@ const DefaultWarnBefore = 14 * 24 * time.Hour
 
 // StatusOptions say whose schedule to judge, and when.
 type StatusOptions struct {
-	Def        *canary.Definition
+	Def        *Definition
 	Dir        string // the publication directory
 	At         time.Time
 	WarnBefore time.Duration
@@ -72,7 +72,7 @@ func Check(o StatusOptions) (*Status, error) {
 		o.WarnBefore = DefaultWarnBefore
 	}
 	at := o.At.UTC()
-	c, _, err := canary.ReadCurrent(o.Dir)
+	c, _, err := ReadCurrent(o.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func Check(o StatusOptions) (*Status, error) {
 		if _, err := os.Stat(o.Dir); err != nil {
 			return nil, fmt.Errorf("%s: %v; give the publication directory canary issue writes (--out)", o.Dir, errors.Unwrap(err))
 		}
-		return nil, fmt.Errorf("%s has no %s: no canary has been issued there yet; run canary issue --out %s", o.Dir, canary.CurrentFile, o.Dir)
+		return nil, fmt.Errorf("%s has no %s: no canary has been issued there yet; run canary issue --out %s", o.Dir, CurrentFile, o.Dir)
 	}
 	due := c.Issued.Add(time.Duration(o.Def.Cadence))
 	s := &Status{At: at, Serial: c.Serial, Issued: c.Issued, Due: due, Expires: c.Expires,
@@ -88,8 +88,8 @@ func Check(o StatusOptions) (*Status, error) {
 	s.schedule(c, at, o.WarnBefore)
 	s.keys(o, at, due)
 	s.tokens(o, at, due)
-	if _, err := os.Stat(filepath.Join(o.Dir, canary.DraftFile)); err == nil {
-		s.add("draft", verdict.OK, filepath.Join(o.Dir, canary.DraftFile)+" is waiting for its signers; publish it with canary issue --from once enough have signed")
+	if _, err := os.Stat(filepath.Join(o.Dir, DraftFile)); err == nil {
+		s.add("draft", verdict.OK, filepath.Join(o.Dir, DraftFile)+" is waiting for its signers; publish it with canary issue --from once enough have signed")
 	}
 	for _, ch := range s.Checks {
 		s.Status = verdict.Worse(s.Status, ch.Status)
@@ -180,7 +180,7 @@ func (s *Status) keys(o StatusOptions, at, due time.Time) {
 // knowing before the day.
 func (s *Status) tokens(o StatusOptions, at, due time.Time) {
 	for i := 0; i < 20; i++ {
-		name := canary.TokenName(canary.CurrentFile, i)
+		name := canary.TokenName(CurrentFile, i)
 		p := filepath.Join(o.Dir, name)
 		b, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {

@@ -1,4 +1,4 @@
-package canary
+package issue
 
 import (
 	"os"
@@ -6,6 +6,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 var day = 24 * time.Hour
@@ -15,7 +20,7 @@ func publisher(t *testing.T, pass string) (def *Definition, dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	sec, _, _, err := GenerateKey("Alice <alice@example.org>", []byte(pass), 0, t0)
+	sec, _, _, err := keys.GenerateKey("Alice <alice@example.org>", []byte(pass), 0, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +55,7 @@ func TestIssueChainsAndArchives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Canary.Serial != 2 || second.Canary.Previous != Digest(first.Text) {
+	if second.Canary.Serial != 2 || second.Canary.Previous != canary.Digest(first.Text) {
 		t.Fatalf("second canary does not chain: %+v", second.Canary)
 	}
 	for serial, want := range map[uint64][]byte{1: first.Signed, 2: second.Signed} {
@@ -68,7 +73,7 @@ func TestIssueChainsAndArchives(t *testing.T) {
 func TestIssueFailureLeavesDirectoryAsItWas(t *testing.T) {
 	def, dir := publisher(t, "secret")
 	out := filepath.Join(dir, "public")
-	pass := func(pw string) PassphraseFunc {
+	pass := func(pw string) signer.PassphraseFunc {
 		return func(string, string) ([]byte, error) { return []byte(pw), nil }
 	}
 	t1 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -148,5 +153,32 @@ func TestStarterDefinitionLoads(t *testing.T) {
 		if d.Issuer.Name != name || len(d.Statements) != 3 || time.Duration(d.Cadence) != 90*day || time.Duration(d.Grace) != 7*day || d.Threshold != 1 {
 			t.Fatalf("%+v", d)
 		}
+	}
+}
+
+// The canary after serial 2^53-1 cannot be made.
+func TestNextStopsAtMaxSerial(t *testing.T) {
+	def := &Definition{
+		Issuer:     canary.Issuer{Name: "Example Org", URL: "https://example.org"},
+		Cadence:    duration.Duration(90 * 24 * time.Hour),
+		Grace:      duration.Duration(7 * 24 * time.Hour),
+		Threshold:  1,
+		Statements: []canary.Statement{{ID: "no-warrants", Text: "Example Org has not received any warrant."}},
+	}
+	issued := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	prev := &canary.Canary{
+		Format: canary.FormatV1, Issuer: def.Issuer, Serial: canary.MaxSerial - 1,
+		Issued: issued, Expires: issued.Add(97 * 24 * time.Hour), Threshold: 1,
+		Signers:    []string{"F70D56C58248D1DD19D39559C9A3B83994E18046"},
+		Statements: def.Statements,
+	}
+	now := prev.Issued.Add(90 * 24 * time.Hour)
+	c, err := Next(def, prev.Signers, prev, prev.Render(), now)
+	if err != nil || c.Serial != canary.MaxSerial {
+		t.Fatalf("Next after %d: %v", prev.Serial, err)
+	}
+	prev.Serial = canary.MaxSerial
+	if c, err := Next(def, prev.Signers, prev, prev.Render(), now); err == nil || !strings.Contains(err.Error(), "serial 9007199254740992 is larger than 2^53-1") {
+		t.Fatalf("Next after 2^53-1: %v, %+v", err, c)
 	}
 }

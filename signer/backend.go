@@ -1,4 +1,4 @@
-package canary
+package signer
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"unicode"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
-	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+	"github.com/canarykit/canarykit/canary"
 )
 
 // A signer's key in a definition is one of (docs/SIGNING.md):
@@ -27,40 +27,30 @@ const (
 	KMSPrefix = "kms://"
 )
 
-// A backend makes signatures with a key whose secret canarykit never holds.
+// A backend makes a Signer's signatures: inProcess for a key file and for
+// a KMS key (a crypto.Signer answered by canary-kms), gpgAgent for a key
+// in the user's GnuPG. Whatever it returns is checked (Signer.sign) before
+// it goes into a canary.
 type backend interface {
 	// signText returns one binary signature packet of type 0x01 over
 	// canonical, dated t.
 	signText(canonical []byte, t time.Time) ([]byte, error)
 }
 
-// OpenSigner opens the signer ref names. With publicOnly, only its public
-// key is read (for a draft, or to list it): no agent, card or KMS is asked
-// anything. Otherwise the signer is ready to sign once unlocked (Unlock).
-func (d *Definition) OpenSigner(ref SignerRef, publicOnly bool) (*Signer, error) {
-	switch {
-	case strings.HasPrefix(ref.Key, GPGPrefix):
-		return openGPG(ref.Key)
-	case strings.HasPrefix(ref.Key, KMSPrefix):
-		return d.openKMS(ref, publicOnly)
-	case publicOnly:
-		return readAnyKey(d.KeyPath(ref))
-	}
-	return ReadSigner(d.KeyPath(ref))
-}
+// inProcess signs with the secret key in the Signer's Entity: a decrypted
+// key file, or a KMS key attached as its private key (OpenKMS).
+type inProcess struct{ s *Signer }
 
-// SignerKeys returns the public keys of the signer ref, to check what it
-// signed: a key file may hold a whole keyring, as a publisher who only
-// holds the signers' public keys keeps them.
-func (d *Definition) SignerKeys(ref SignerRef) (openpgp.EntityList, error) {
-	if strings.HasPrefix(ref.Key, GPGPrefix) || strings.HasPrefix(ref.Key, KMSPrefix) {
-		s, err := d.OpenSigner(ref, true)
-		if err != nil {
-			return nil, err
-		}
-		return openpgp.EntityList{s.Entity}, nil
+func (b inProcess) signText(canonical []byte, t time.Time) ([]byte, error) {
+	sig, _, err := b.s.signLocal(canonical, t)
+	if err != nil {
+		return nil, err
 	}
-	return ReadKeyFile(d.KeyPath(ref))
+	var pkt bytes.Buffer
+	if err := sig.Serialize(&pkt); err != nil {
+		return nil, err
+	}
+	return pkt.Bytes(), nil
 }
 
 // Expiry says until when s's key can sign as of at: the earlier of the
@@ -102,23 +92,16 @@ func (s *Signer) signatureHash() crypto.Hash {
 // damaged file, a faulty card, a KMS key that is not the one published)
 // must be caught before the canary is published.
 func (s *Signer) sign(canonical []byte, t time.Time) (pkt []byte, sig *packet.Signature, err error) {
-	var pub *packet.PublicKey
+	var b backend = inProcess{s}
 	if s.backend != nil {
-		if pkt, err = s.backend.signText(canonical, t); err != nil {
-			return nil, nil, err
-		}
-		if sig, pub, err = s.parseOwn(pkt, t); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		if sig, pub, err = s.signLocal(canonical, t); err != nil {
-			return nil, nil, err
-		}
-		var b bytes.Buffer
-		if err := sig.Serialize(&b); err != nil {
-			return nil, nil, err
-		}
-		pkt = b.Bytes()
+		b = s.backend
+	}
+	if pkt, err = b.signText(canonical, t); err != nil {
+		return nil, nil, err
+	}
+	sig, pub, err := s.parseOwn(pkt, t)
+	if err != nil {
+		return nil, nil, err
 	}
 	check, err := sig.PrepareVerify()
 	if err != nil {
@@ -189,7 +172,7 @@ func (s *Signer) parseOwn(pkt []byte, t time.Time) (*packet.Signature, *packet.P
 	switch {
 	case sig.SigType != packet.SigTypeText:
 		return nil, nil, fmt.Errorf("%s: made a signature of type %#x, not a canonical-text signature (0x01)", s.Source, sig.SigType)
-	case !sig.CreationTime.Equal(t):
+	case sig.CreationTime.Unix() != t.Unix(): // OpenPGP dates signatures to the second
 		return nil, nil, fmt.Errorf("%s: the signature is dated %s, not %s as the canary's Issued time", s.Source,
 			sig.CreationTime.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
 	case sig.Hash != crypto.SHA512 && sig.Hash != crypto.SHA384 && sig.Hash != crypto.SHA256:
@@ -215,32 +198,33 @@ func (s *Signer) parseOwn(pkt []byte, t time.Time) (*packet.Signature, *packet.P
 func normaliseFingerprint(s string) (string, error) {
 	fp := strings.ToUpper(strings.Join(strings.Fields(s), ""))
 	fp = strings.TrimPrefix(fp, "0X")
-	if !fingerprintRE.MatchString(fp) {
+	if !canary.IsFingerprint(fp) {
 		return "", errors.New("a full fingerprint is needed: 40 hex digits (64 for a v6 key), as `gpg --list-keys --with-colons` prints on its fpr: line")
 	}
 	return fp, nil
 }
 
-// check refuses a signer spec that could never work, before anything is
-// asked of an agent or a KMS.
-func (r SignerRef) check() error {
+// CheckRef refuses a signer spec (a key file, gpg:FINGERPRINT or
+// kms://REF, with the public key file a kms:// key needs) that could
+// never work, before anything is asked of an agent or a KMS.
+func CheckRef(key, public string) error {
 	switch {
-	case strings.HasPrefix(r.Key, GPGPrefix):
-		if _, err := normaliseFingerprint(strings.TrimPrefix(r.Key, GPGPrefix)); err != nil {
-			return fmt.Errorf("key %q: %v", r.Key, err)
+	case strings.HasPrefix(key, GPGPrefix):
+		if _, err := normaliseFingerprint(strings.TrimPrefix(key, GPGPrefix)); err != nil {
+			return fmt.Errorf("key %q: %v", key, err)
 		}
-	case strings.HasPrefix(r.Key, KMSPrefix):
-		if ref := strings.TrimPrefix(r.Key, KMSPrefix); ref == "" || strings.ContainsFunc(ref, unicode.IsSpace) {
-			return fmt.Errorf("key %q: write kms:// and a sigstore KMS reference without blanks, e.g. kms://awskms:///arn:aws:kms:...", r.Key)
+	case strings.HasPrefix(key, KMSPrefix):
+		if ref := strings.TrimPrefix(key, KMSPrefix); ref == "" || strings.ContainsFunc(ref, unicode.IsSpace) {
+			return fmt.Errorf("key %q: write kms:// and a sigstore KMS reference without blanks, e.g. kms://awskms:///arn:aws:kms:...", key)
 		}
-		if r.Public == "" {
-			return fmt.Errorf("key %q needs \"public\": the OpenPGP public key file that canary key export-kms wrote for it", r.Key)
+		if public == "" {
+			return fmt.Errorf("key %q needs \"public\": the OpenPGP public key file that canary key export-kms wrote for it", key)
 		}
-	case strings.HasPrefix(r.Key, "kms:") || strings.HasPrefix(r.Key, "gpg://"):
-		return fmt.Errorf("key %q: write gpg:FINGERPRINT or kms://REF", r.Key)
+	case strings.HasPrefix(key, "kms:") || strings.HasPrefix(key, "gpg://"):
+		return fmt.Errorf("key %q: write gpg:FINGERPRINT or kms://REF", key)
 	}
-	if r.Public != "" && !strings.HasPrefix(r.Key, KMSPrefix) {
-		return fmt.Errorf("key %q: \"public\" goes only with a kms:// key; a key file or gpg: key holds its own public key", r.Key)
+	if public != "" && !strings.HasPrefix(key, KMSPrefix) {
+		return fmt.Errorf("key %q: \"public\" goes only with a kms:// key; a key file or gpg: key holds its own public key", key)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package canary_test
+package signer_test
 
 import (
 	"os"
@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
 	"github.com/canarykit/canarykit/internal/kmstest"
+	"github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // The test binary is also the canary-kms that kmstest.Use points canary
@@ -21,10 +22,10 @@ func TestMain(m *testing.M) {
 
 // kmsDefinition exports the OpenPGP key of the KMS key pubRef and writes a
 // definition whose signer is keyRef with that public key.
-func kmsDefinition(t *testing.T, pubRef, keyRef string, created time.Time) (*canary.Definition, []byte, string) {
+func kmsDefinition(t *testing.T, pubRef, keyRef string, created time.Time) (*issue.Definition, []byte, string) {
 	t.Helper()
 	kmstest.Use(t)
-	pub, fpr, err := canary.ExportKMSKey(pubRef, "Canary KMS <canary@example.org>", created, 0)
+	pub, fpr, err := signer.ExportKMSKey(pubRef, "Canary KMS <canary@example.org>", created, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ cadence: 30d
 statements: [{id: no-warrants, text: "No warrants."}]
 signers: [{key: "` + keyRef + `", public: keys/kms.pub.asc}]
 `
-	def, err := canary.LoadDefinition(writeFile(t, dir, "canary.yaml", []byte(yaml)))
+	def, err := issue.LoadDefinition(writeFile(t, dir, "canary.yaml", []byte(yaml)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestInteropKMSSignedCanaryVerifiesWithGPG(t *testing.T) {
 		t.Run(key, func(t *testing.T) {
 			ref := "kms://testkms://" + key
 			def, pub, fpr := kmsDefinition(t, ref, ref, now.Add(-time.Hour))
-			res, err := canary.Issue(def, filepath.Join(def.Dir, "public"), now, canary.IssueOptions{})
+			res, err := issue.Issue(def, filepath.Join(def.Dir, "public"), now, issue.IssueOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,35 +75,35 @@ func TestKMSRefusals(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	t.Run("another key", func(t *testing.T) {
 		def, _, fpr := kmsDefinition(t, "kms://testkms://ecdsa-p256", "kms://testkms://other-p256", now.Add(-time.Hour))
-		_, err := canary.Issue(def, filepath.Join(def.Dir, "public"), now, canary.IssueOptions{})
+		_, err := issue.Issue(def, filepath.Join(def.Dir, "public"), now, issue.IssueOptions{})
 		if err == nil || !strings.Contains(err.Error(), "the KMS key is not the key in") || !strings.Contains(err.Error(), fpr) {
 			t.Fatalf("err = %v", err)
 		}
-		if _, err := os.Stat(filepath.Join(def.Dir, "public", canary.CurrentFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(def.Dir, "public", issue.CurrentFile)); err == nil {
 			t.Error("a canary was written")
 		}
 	})
 	t.Run("draft needs no KMS", func(t *testing.T) {
 		def, _, fpr := kmsDefinition(t, "kms://testkms://ecdsa-p256", "kms://nosuch://key", now.Add(-time.Hour))
-		res, err := canary.Issue(def, filepath.Join(def.Dir, "public"), now, canary.IssueOptions{Draft: true})
+		res, err := issue.Issue(def, filepath.Join(def.Dir, "public"), now, issue.IssueOptions{Draft: true})
 		if err != nil || res.Canary.Signers[0] != fpr {
 			t.Fatalf("draft: %v", err)
 		}
-		_, err = canary.Issue(def, filepath.Join(def.Dir, "public"), now, canary.IssueOptions{})
+		_, err = issue.Issue(def, filepath.Join(def.Dir, "public"), now, issue.IssueOptions{})
 		if err == nil || !strings.Contains(err.Error(), "put sigstore's plugin sigstore-kms-nosuch on PATH") {
 			t.Fatalf("unknown provider: %v", err)
 		}
 	})
 	t.Run("ed25519", func(t *testing.T) {
 		kmstest.Use(t)
-		_, _, err := canary.ExportKMSKey("kms://testkms://ed25519", "Canary <c@example.org>", now, 0)
+		_, _, err := signer.ExportKMSKey("kms://testkms://ed25519", "Canary <c@example.org>", now, 0)
 		if err == nil || !strings.Contains(err.Error(), "ECDSA P-256, P-384, P-521 or RSA") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("bad user ID", func(t *testing.T) {
 		kmstest.Use(t)
-		if _, _, err := canary.ExportKMSKey("kms://testkms://ecdsa-p256", "no mail", now, 0); err == nil {
+		if _, _, err := signer.ExportKMSKey("kms://testkms://ecdsa-p256", "no mail", now, 0); err == nil {
 			t.Fatal("no error")
 		}
 	})
@@ -113,12 +114,12 @@ func TestKMSRefusals(t *testing.T) {
 func TestKMSExportIsStable(t *testing.T) {
 	kmstest.Use(t)
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	_, a, err := canary.ExportKMSKey("kms://testkms://ecdsa-p256", "Canary <c@example.org>", created, 0)
+	_, a, err := signer.ExportKMSKey("kms://testkms://ecdsa-p256", "Canary <c@example.org>", created, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, b, _ := canary.ExportKMSKey("kms://testkms://ecdsa-p256", "Other <o@example.org>", created, 0)
-	_, c, _ := canary.ExportKMSKey("kms://testkms://ecdsa-p256", "Canary <c@example.org>", created.Add(time.Second), 0)
+	_, b, _ := signer.ExportKMSKey("kms://testkms://ecdsa-p256", "Other <o@example.org>", created, 0)
+	_, c, _ := signer.ExportKMSKey("kms://testkms://ecdsa-p256", "Canary <c@example.org>", created.Add(time.Second), 0)
 	if a != b || a == c {
 		t.Errorf("fingerprints %s %s %s: want the first two equal, the third different", a, b, c)
 	}

@@ -1,4 +1,4 @@
-package canary_test
+package signer_test
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
+	"github.com/canarykit/canarykit/issue"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // A canary signed by Alice, then cosigned by Bob an hour later and
@@ -22,13 +25,13 @@ func TestInteropCosignedCanary(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now().UTC().Truncate(time.Second)
 	var fprs, pubs []string
-	var signers []*canary.Signer
+	var signers []*signer.Signer
 	for _, uid := range []string{"Alice <alice@example.org>", "Bob <bob@example.org>"} {
-		sec, pub, fpr, err := canary.GenerateKey(uid, nil, 0, now.Add(-4*time.Hour))
+		sec, pub, fpr, err := keys.GenerateKey(uid, nil, 0, now.Add(-4*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := canary.LoadSigner(writeFile(t, dir, fpr+".sec.asc", sec), nil)
+		s, err := signer.LoadSigner(writeFile(t, dir, fpr+".sec.asc", sec), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,12 +39,12 @@ func TestInteropCosignedCanary(t *testing.T) {
 		fprs, pubs, signers = append(fprs, fpr), append(pubs, writeFile(t, dir, fpr+".pub.asc", pub)), append(signers, s)
 	}
 	text := interopText(t, now.Add(-3*time.Hour), fprs...)
-	draft := writeFile(t, dir, canary.DraftFile, text)
-	first, err := canary.CosignFile(draft, signers[0], now.Add(-2*time.Hour))
+	draft := writeFile(t, dir, issue.DraftFile, text)
+	first, err := issue.CosignFile(draft, signers[0], now.Add(-2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	both, err := canary.CosignFile(draft, signers[1], now.Add(-time.Hour))
+	both, err := issue.CosignFile(draft, signers[1], now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +60,7 @@ func TestInteropCosignedCanary(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("sq verify: %v\n%s", err, out)
 	}
-	if _, err := canary.Cosign(both, signers[0], now); err == nil || !strings.Contains(err.Error(), "already signed") {
+	if _, err := issue.Cosign(both, signers[0], now); err == nil || !strings.Contains(err.Error(), "already signed") {
 		t.Fatalf("second signature by Alice: %v", err)
 	}
 }

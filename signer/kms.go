@@ -1,4 +1,4 @@
-package canary
+package signer
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/internal/kmsproto"
+	"github.com/canarykit/canarykit/keys"
 )
 
 // A KMS key signs through sigstore's kms.SignerVerifier, which canary-kms
@@ -37,38 +37,36 @@ func kmsContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 2*time.Minute)
 }
 
-// openKMS reads the signer's published public key and, unless publicOnly,
-// attaches the KMS key to it after checking that they are the same key.
-func (d *Definition) openKMS(ref SignerRef, publicOnly bool) (*Signer, error) {
-	if ref.Public == "" {
-		return nil, fmt.Errorf("signer %s: a kms:// key needs \"public\": the OpenPGP public key file that `canary key export-kms` wrote for it", ref.Key)
+// OpenKMS reads the published public key of the KMS key key (kms://REF)
+// from the file public and, unless publicOnly, attaches the KMS key to it
+// after checking that they are the same key.
+func OpenKMS(key, public string, publicOnly bool) (*Signer, error) {
+	if public == "" {
+		return nil, fmt.Errorf("signer %s: a kms:// key needs \"public\": the OpenPGP public key file that `canary key export-kms` wrote for it", key)
 	}
-	p := ref.Public
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(d.Dir, p)
-	}
-	s, err := readAnyKey(p)
+	p := public
+	s, err := ReadKey(p)
 	if err != nil {
-		return nil, fmt.Errorf("signer %s: %v", ref.Key, err)
+		return nil, fmt.Errorf("signer %s: %v", key, err)
 	}
 	if s.Entity.PrivateKey != nil {
-		return nil, fmt.Errorf("signer %s: %s holds a secret key; for a kms:// key it must hold only the public key", ref.Key, p)
+		return nil, fmt.Errorf("signer %s: %s holds a secret key; for a kms:// key it must hold only the public key", key, p)
 	}
-	s.Source = ref.Key
+	s.Source = key
 	if publicOnly {
 		return s, nil
 	}
-	signer, hash, err := kmsSigner(strings.TrimPrefix(ref.Key, KMSPrefix))
+	signer, hash, err := kmsSigner(strings.TrimPrefix(key, KMSPrefix))
 	if err != nil {
-		return nil, fmt.Errorf("signer %s: %v", ref.Key, err)
+		return nil, fmt.Errorf("signer %s: %v", key, err)
 	}
 	pub, err := openpgpPublicKey(signer.Public(), s.Entity.PrimaryKey.CreationTime)
 	if err != nil {
-		return nil, fmt.Errorf("signer %s: %v", ref.Key, err)
+		return nil, fmt.Errorf("signer %s: %v", key, err)
 	}
 	if !bytes.Equal(pub.Fingerprint, s.Entity.PrimaryKey.Fingerprint) {
 		return nil, fmt.Errorf("signer %s: the KMS key is not the key in %s (that one is %s, the KMS key would be %s); export it again with canary key export-kms, or fix the reference",
-			ref.Key, p, s.Fingerprint(), Fingerprint(pub.Fingerprint))
+			key, p, s.Fingerprint(), keys.Fingerprint(pub.Fingerprint))
 	}
 	s.Entity.PrivateKey = &packet.PrivateKey{PublicKey: *s.Entity.PrimaryKey, PrivateKey: signer}
 	s.hash = hash
@@ -133,9 +131,9 @@ func (s *kmsRemote) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 // expire. It returns the armored public key to publish and to name in the
 // definition's "public" entry.
 func ExportKMSKey(ref, uid string, created time.Time, lifetime time.Duration) (public []byte, fingerprint string, err error) {
-	m := uidRE.FindStringSubmatch(strings.TrimSpace(uid))
-	if m == nil || m[1] == "" {
-		return nil, "", fmt.Errorf("user ID %q must look like \"Name <mail@example.org>\"", uid)
+	name, mail, err := keys.ParseUID(uid)
+	if err != nil {
+		return nil, "", err
 	}
 	if lifetime < 0 || lifetime.Seconds() > float64(^uint32(0)) {
 		return nil, "", fmt.Errorf("key lifetime %v is out of range", lifetime)
@@ -156,23 +154,23 @@ func ExportKMSKey(ref, uid string, created time.Time, lifetime time.Duration) (p
 		Identities: map[string]*openpgp.Identity{},
 	}
 	cfg := &packet.Config{DefaultHash: hash, KeyLifetimeSecs: uint32(lifetime.Seconds()), Time: func() time.Time { return created }}
-	if err := e.AddUserId(m[1], "", m[2], cfg); err != nil {
+	if err := e.AddUserId(name, "", mail, cfg); err != nil {
 		return nil, "", fmt.Errorf("the KMS could not sign the key's user ID: %v", err)
 	}
 	var out bytes.Buffer
-	if err := writeArmored(&out, "PGP PUBLIC KEY BLOCK", e.Serialize); err != nil {
+	if err := keys.WriteArmored(&out, "PGP PUBLIC KEY BLOCK", e.Serialize); err != nil {
 		return nil, "", err
 	}
 	// Read back as a verifier will, so that a KMS answer that does not
 	// verify is found now, not by the first reader.
-	el, err := ReadKeys(out.Bytes())
+	el, err := keys.ReadKeys(out.Bytes())
 	if err != nil || len(el) != 1 {
 		return nil, "", fmt.Errorf("the exported key does not read back: %v", err)
 	}
 	if _, ok := el[0].SigningKey(created, nil); !ok {
 		return nil, "", errors.New("the KMS made a self-signature that does not verify; is the reference the key you meant?")
 	}
-	return out.Bytes(), Fingerprint(pub.Fingerprint), nil
+	return out.Bytes(), keys.Fingerprint(pub.Fingerprint), nil
 }
 
 // openpgpPublicKey writes a KMS public key as a v4 OpenPGP public key

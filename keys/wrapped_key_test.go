@@ -1,4 +1,4 @@
-package canary
+package keys_test
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/internal/gpgtest"
+	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // Some publishers publish their key clearsigned, or as a signed message
@@ -22,23 +24,23 @@ import (
 // is and how to unwrap it, not "no key block found", and must not unwrap
 // it (the signature around it would go unchecked).
 
-func wrappedKeyFixture(t *testing.T) (pub []byte, signer *Signer) {
+func wrappedKeyFixture(t *testing.T) (pub []byte, sg *signer.Signer) {
 	t.Helper()
 	now := time.Now().Add(-time.Hour)
-	sec, pub, _, err := GenerateKey("Publisher <pub@example.org>", nil, 0, now)
+	sec, pub, _, err := keys.GenerateKey("Publisher <pub@example.org>", nil, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	el, err := ReadKeys(sec)
+	el, err := keys.ReadKeys(sec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pub, &Signer{Entity: el[0], Source: "test"}
+	return pub, &signer.Signer{Entity: el[0], Source: "test"}
 }
 
 // signedMessage wraps content in an OpenPGP message: literal data, signed
-// by signer when it is not nil, armored when armored is set.
-func signedMessage(t *testing.T, content []byte, signer *Signer, armored bool) []byte {
+// by sg when it is not nil, armored when armored is set.
+func signedMessage(t *testing.T, content []byte, sg *signer.Signer, armored bool) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	var w io.WriteCloser = nopCloser{&out}
@@ -51,8 +53,8 @@ func signedMessage(t *testing.T, content []byte, signer *Signer, armored bool) [
 	}
 	var in io.WriteCloser
 	var err error
-	if signer != nil {
-		in, err = openpgp.Sign(w, []*openpgp.Entity{signer.Entity}, &openpgp.FileHints{FileName: "key.asc"}, nil)
+	if sg != nil {
+		in, err = openpgp.Sign(w, []*openpgp.Entity{sg.Entity}, &openpgp.FileHints{FileName: "key.asc"}, nil)
 	} else {
 		in, err = packet.SerializeLiteral(w, true, "key.asc", 0)
 	}
@@ -88,11 +90,11 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 
 func wantWrapped(t *testing.T, path string, signed bool) {
 	t.Helper()
-	el, err := ReadKeyFile(path)
+	el, err := keys.ReadKeyFile(path)
 	if err == nil {
 		t.Fatalf("%s read as %d key(s); a message holding a key must not be unwrapped unchecked", path, len(el))
 	}
-	var w *WrappedKeyError
+	var w *keys.WrappedKeyError
 	if !errors.As(err, &w) || w.Signed != signed {
 		t.Fatalf("reading %s: %v; want a WrappedKeyError (signed %v)", path, err, signed)
 	}
@@ -110,8 +112,8 @@ func wantWrapped(t *testing.T, path string, signed bool) {
 }
 
 func TestClearsignedKeyIsNamed(t *testing.T) {
-	pub, signer := wrappedKeyFixture(t)
-	clear, err := Sign(pub, []*Signer{signer}, time.Now().Add(-time.Minute))
+	pub, sg := wrappedKeyFixture(t)
+	clear, err := signer.Sign(pub, []*signer.Signer{sg}, time.Now().Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +124,11 @@ func TestClearsignedKeyIsNamed(t *testing.T) {
 }
 
 func TestSignedMessageKeyIsNamed(t *testing.T) {
-	pub, signer := wrappedKeyFixture(t)
-	wantWrapped(t, writeTemp(t, "signed.asc", signedMessage(t, pub, signer, true)), true)
-	wantWrapped(t, writeTemp(t, "signed.gpg", signedMessage(t, pub, signer, false)), true)
+	pub, sg := wrappedKeyFixture(t)
+	wantWrapped(t, writeTemp(t, "signed.asc", signedMessage(t, pub, sg, true)), true)
+	wantWrapped(t, writeTemp(t, "signed.gpg", signedMessage(t, pub, sg, false)), true)
 	// The key inside may be binary too.
-	el, err := ReadKeys(pub)
+	el, err := keys.ReadKeys(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func TestSignedMessageKeyIsNamed(t *testing.T) {
 	if err := el[0].Serialize(&bin); err != nil {
 		t.Fatal(err)
 	}
-	wantWrapped(t, writeTemp(t, "signed-binary-key.asc", signedMessage(t, bin.Bytes(), signer, true)), true)
+	wantWrapped(t, writeTemp(t, "signed-binary-key.asc", signedMessage(t, bin.Bytes(), sg, true)), true)
 }
 
 func TestLiteralMessageKeyIsNamed(t *testing.T) {
@@ -144,23 +146,23 @@ func TestLiteralMessageKeyIsNamed(t *testing.T) {
 
 // A message that holds no key is still just "no key".
 func TestSignedMessageWithoutKeyIsNotAWrappedKey(t *testing.T) {
-	_, signer := wrappedKeyFixture(t)
+	_, sg := wrappedKeyFixture(t)
 	for name, data := range map[string][]byte{
-		"signed.asc": signedMessage(t, []byte("hello\n"), signer, true),
-		"signed.gpg": signedMessage(t, []byte("hello\n"), signer, false),
+		"signed.asc": signedMessage(t, []byte("hello\n"), sg, true),
+		"signed.gpg": signedMessage(t, []byte("hello\n"), sg, false),
 	} {
-		_, err := ReadKeyFile(writeTemp(t, name, data))
-		var w *WrappedKeyError
+		_, err := keys.ReadKeyFile(writeTemp(t, name, data))
+		var w *keys.WrappedKeyError
 		if err == nil || errors.As(err, &w) {
 			t.Errorf("%s: %v, want an error that is not about a wrapped key", name, err)
 		}
 	}
-	clear, err := Sign([]byte("hello\n"), []*Signer{signer}, time.Now().Add(-time.Minute))
+	clear, err := signer.Sign([]byte("hello\n"), []*signer.Signer{sg}, time.Now().Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ReadKeyFile(writeTemp(t, "clear.asc", clear))
-	var w *WrappedKeyError
+	_, err = keys.ReadKeyFile(writeTemp(t, "clear.asc", clear))
+	var w *keys.WrappedKeyError
 	if err == nil || errors.As(err, &w) {
 		t.Errorf("clearsigned text: %v, want an error that is not about a wrapped key", err)
 	}
@@ -168,7 +170,7 @@ func TestSignedMessageWithoutKeyIsNotAWrappedKey(t *testing.T) {
 
 // A path that needs quoting is quoted in the command given.
 func TestWrappedKeyCommandIsQuoted(t *testing.T) {
-	msg := (&WrappedKeyError{File: "my keys/it's.asc", Signed: true}).Error()
+	msg := (&keys.WrappedKeyError{File: "my keys/it's.asc", Signed: true}).Error()
 	if !strings.Contains(msg, `gpg --decrypt 'my keys/it'\''s.asc' > key.asc`) {
 		t.Errorf("command not quoted for the shell: %s", msg)
 	}
@@ -192,8 +194,8 @@ func TestWrappedKeyFromGPG(t *testing.T) {
 		path := writeTemp(t, tc.name, wrapped)
 		wantWrapped(t, path, true)
 		unwrapped := h.Must(wrapped, "", "--decrypt")
-		el, err := ReadKeys(unwrapped)
-		if err != nil || len(el) != 1 || Fingerprint(el[0].PrimaryKey.Fingerprint) != fpr {
+		el, err := keys.ReadKeys(unwrapped)
+		if err != nil || len(el) != 1 || keys.Fingerprint(el[0].PrimaryKey.Fingerprint) != fpr {
 			t.Errorf("%s: gpg --decrypt gave no readable key %s: %v", tc.name, fpr, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package canary
+package issue
 
 import (
 	"bytes"
@@ -7,11 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // Names inside a publication directory.
@@ -35,7 +38,7 @@ const ClockSlack = 2 * time.Second
 // Next builds the canary that follows prev (nil for the first one).
 // prevText is prev's signed text, which the new canary's Previous names.
 // A canary issued within ClockSlack of prev is dated one second after it.
-func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now time.Time) (*Canary, error) {
+func Next(d *Definition, signers []string, prev *canary.Canary, prevText []byte, now time.Time) (*canary.Canary, error) {
 	issued := now.UTC().Truncate(time.Second)
 	if prev != nil && !issued.After(prev.Issued) {
 		if prev.Issued.Sub(issued) > ClockSlack {
@@ -44,8 +47,8 @@ func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now ti
 		}
 		issued = prev.Issued.Add(time.Second)
 	}
-	c := &Canary{
-		Format:     FormatV1,
+	c := &canary.Canary{
+		Format:     canary.FormatV1,
 		Issuer:     d.Issuer,
 		Serial:     1,
 		Issued:     issued,
@@ -56,7 +59,7 @@ func Next(d *Definition, signers []string, prev *Canary, prevText []byte, now ti
 	}
 	if prev != nil {
 		c.Serial = prev.Serial + 1
-		c.Previous = Digest(prevText)
+		c.Previous = canary.Digest(prevText)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -77,7 +80,7 @@ type StatementChange struct {
 
 // StatementChanges compares the statements of two canaries, as readers
 // do: removed and reworded ones in the old order, then added ones.
-func StatementChanges(old, cur []Statement) []StatementChange {
+func StatementChanges(old, cur []canary.Statement) []StatementChange {
 	now := map[string]string{}
 	for _, s := range cur {
 		now[s.ID] = s.Text
@@ -115,7 +118,7 @@ func StatementChanges(old, cur []Statement) []StatementChange {
 // reworded or given another id (CRITICAL for them: it trips the canary),
 // the signer set changed, or the threshold lowered. None means readers see
 // an ordinary renewal.
-func Alarms(prev, c *Canary) []string {
+func Alarms(prev, c *canary.Canary) []string {
 	var out []string
 	for _, ch := range StatementChanges(prev.Statements, c.Statements) {
 		switch {
@@ -129,12 +132,12 @@ func Alarms(prev, c *Canary) []string {
 	}
 	var gone, added []string
 	for _, fp := range prev.Signers {
-		if !contains(c.Signers, fp) {
+		if !slices.Contains(c.Signers, fp) {
 			gone = append(gone, fp)
 		}
 	}
 	for _, fp := range c.Signers {
-		if !contains(prev.Signers, fp) {
+		if !slices.Contains(prev.Signers, fp) {
 			added = append(added, fp)
 		}
 	}
@@ -154,25 +157,25 @@ func Alarms(prev, c *Canary) []string {
 
 // An Issued canary, as written by Issue.
 type Issued struct {
-	Canary *Canary
+	Canary *canary.Canary
 	Text   []byte // the unsigned canarykit/1 text
 	Signed []byte // the clearsigned document; nil for a draft
 	Path   string // where it was written; empty for a draft
 	// Tokens are the RFC 3161 replies written beside the canary
-	// (TokenName); Notes say which optional freshness sources failed.
+	// (canary.TokenName); Notes say which optional freshness sources failed.
 	Tokens [][]byte
 	Notes  []string
 }
 
 // IssueOptions change what Issue does.
 type IssueOptions struct {
-	Passphrase PassphraseFunc
+	Passphrase signer.PassphraseFunc
 	// Draft builds the next canary without signing or writing anything.
 	Draft bool
 	// Review, if set, sees the next canary and the one it follows (nil
 	// for the first) before any key is unlocked or anything is written;
 	// an error stops the issue.
-	Review func(prev, next *Canary) error
+	Review func(prev, next *canary.Canary) error
 }
 
 // Issue makes the next canary of d in the publication directory dir: it
@@ -187,7 +190,7 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	if err := CheckChain(dir, prev); err != nil {
 		return nil, err
 	}
-	signers := make([]*Signer, 0, len(d.Signers))
+	signers := make([]*signer.Signer, 0, len(d.Signers))
 	fps := make([]string, 0, len(d.Signers))
 	for _, ref := range d.Signers {
 		// A draft only names its signers; they sign it elsewhere.
@@ -195,7 +198,7 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 		if err != nil {
 			return nil, err
 		}
-		if contains(fps, s.Fingerprint()) {
+		if slices.Contains(fps, s.Fingerprint()) {
 			return nil, fmt.Errorf("key %s is configured as a signer twice; each signer needs its own key", s.Fingerprint())
 		}
 		signers = append(signers, s)
@@ -236,7 +239,7 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 	if t := now.UTC().Truncate(time.Second); t.Before(signedAt) {
 		signedAt = t
 	}
-	if out.Signed, err = Sign(out.Text, signers, signedAt); err != nil {
+	if out.Signed, err = signer.Sign(out.Text, signers, signedAt); err != nil {
 		return nil, err
 	}
 	if err := stampFreshness(d, out); err != nil {
@@ -267,20 +270,20 @@ func Issue(d *Definition, dir string, now time.Time, opts IssueOptions) (*Issued
 
 // ReadCurrent reads the canary now published in dir; both results are nil
 // when there is none yet.
-func ReadCurrent(dir string) (*Canary, *Signed, error) {
+func ReadCurrent(dir string) (*canary.Canary, *canary.Signed, error) {
 	p := filepath.Join(dir, CurrentFile)
-	data, err := ReadFile(p)
+	data, err := canary.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := Open(data)
+	s, err := canary.Open(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v; move it away to start a new chain", p, err)
 	}
-	c, err := Parse(s.Text)
+	c, err := canary.Parse(s.Text)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: not a canarykit canary: %v; move it away to start a new chain", p, err)
 	}
@@ -291,7 +294,7 @@ func ReadCurrent(dir string) (*Canary, *Signed, error) {
 // canary than the current one, prev (nil when dir/canary.txt is missing):
 // issuing then would restart the chain or fork it. The error says how to
 // put the newest archived canary back.
-func CheckChain(dir string, prev *Canary) error {
+func CheckChain(dir string, prev *canary.Canary) error {
 	newest, err := NewestArchived(dir)
 	if err != nil || newest == 0 || prev != nil && prev.Serial >= newest {
 		return err
@@ -330,7 +333,7 @@ func NewestArchived(dir string) (uint64, error) {
 // archiveSerial reads the serial out of an archive file name.
 func archiveSerial(name string) (uint64, bool) {
 	digits, ok := strings.CutSuffix(name, ".txt")
-	if !ok || len(digits) < 6 || !all(digits, isDigit) {
+	if !ok || len(digits) < 6 { // ParseUint and the round trip below refuse anything but digits
 		return 0, false
 	}
 	n, err := strconv.ParseUint(digits, 10, 64)
@@ -375,23 +378,11 @@ func mustRead(p string) []byte {
 	return b
 }
 
-// readAnyKey reads the one key, public or secret, in path.
-func readAnyKey(path string) (*Signer, error) {
-	el, err := ReadKeyFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(el) != 1 {
-		return nil, fmt.Errorf("%s holds %d keys; give each signer its own file", path, len(el))
-	}
-	return &Signer{Entity: el[0], Source: path}, nil
-}
-
 // openSigner is d.OpenSigner with errors that say what to do: a missing key
 // file names the command that makes it, and a public key where a secret
 // one is needed points to drafts signed elsewhere.
-func openSigner(d *Definition, ref SignerRef, publicOnly bool) (*Signer, error) {
-	if strings.HasPrefix(ref.Key, GPGPrefix) || strings.HasPrefix(ref.Key, KMSPrefix) {
+func openSigner(d *Definition, ref SignerRef, publicOnly bool) (*signer.Signer, error) {
+	if strings.HasPrefix(ref.Key, signer.GPGPrefix) || strings.HasPrefix(ref.Key, signer.KMSPrefix) {
 		return d.OpenSigner(ref, publicOnly)
 	}
 	p := d.KeyPath(ref)
@@ -404,7 +395,7 @@ func openSigner(d *Definition, ref SignerRef, publicOnly bool) (*Signer, error) 
 	}
 	s, err := d.OpenSigner(ref, false)
 	if err != nil {
-		if pub, perr := readAnyKey(p); perr == nil && pub.Entity.PrivateKey == nil {
+		if pub, perr := signer.ReadKey(p); perr == nil && pub.Entity.PrivateKey == nil {
 			return nil, fmt.Errorf("%s holds only the public key %s, which cannot sign: give signers: its secret key file, or, when the signers sign elsewhere (m of n), make a draft with canary issue --unsigned for them to cosign", p, pub.Fingerprint())
 		}
 	}

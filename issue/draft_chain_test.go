@@ -1,4 +1,4 @@
-package canary
+package issue
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/canarykit/canarykit/canary"
 )
 
 // listTree names every file under dir with its contents, to show that a
@@ -95,7 +97,7 @@ func TestIssueRefusesBrokenChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Canary.Serial != 4 || r.Canary.Previous != Digest(issued[2].Text) {
+	if r.Canary.Serial != 4 || r.Canary.Previous != canary.Digest(issued[2].Text) {
 		t.Fatalf("after the restore: %+v", r.Canary)
 	}
 }
@@ -128,8 +130,8 @@ func TestDraftDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parse := func(text []byte) *Canary {
-		c, err := Parse(text)
+	parse := func(text []byte) *canary.Canary {
+		c, err := canary.Parse(text)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,9 +148,9 @@ func TestDraftDifferences(t *testing.T) {
 	bad.Statements = bad.Statements[1:]
 	bad.Expires = bad.Expires.AddDate(10, 0, 0)
 	bad.Issuer.Name = "Example Org."
-	bad.Previous = Digest([]byte("something else"))
+	bad.Previous = canary.Digest([]byte("something else"))
 	bad.Statements[0].Text += " Mostly."
-	bad.Statements = append(bad.Statements, Statement{ID: "new-one", Text: "A new claim."})
+	bad.Statements = append(bad.Statements, canary.Statement{ID: "new-one", Text: "A new claim."})
 	diffs, err := DraftDifferences(def, out, parse(bad.Render()))
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +159,7 @@ func TestDraftDifferences(t *testing.T) {
 	for _, want := range []string{
 		`the definition's statement "` + dropped.ID + `"`,
 		"is missing from the draft",
-		"the draft expires " + bad.Expires.Format(timeLayout) + ", the definition gives " + d.Canary.Expires.Format(timeLayout),
+		"the draft expires " + bad.Expires.Format(canary.TimeLayout) + ", the definition gives " + d.Canary.Expires.Format(canary.TimeLayout),
 		`the draft's issuer is "Example Org.", the definition gives "Example Org"`,
 		"the draft's previous digest is " + bad.Previous,
 		`the draft's statement "` + bad.Statements[0].ID + `" reads`,

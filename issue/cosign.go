@@ -1,4 +1,4 @@
-package canary
+package issue
 
 import (
 	"bytes"
@@ -8,13 +8,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
+	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
+	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/signer"
 )
 
 // DraftFile is where `canary issue --unsigned` leaves the next canary for
@@ -24,7 +28,7 @@ const DraftFile = "draft.txt"
 // Cosign adds s's signature, dated t, to a canary file: an unsigned draft
 // or a clearsigned canary. The signed text and the signatures already there
 // are kept byte for byte, so earlier signatures stay valid.
-func Cosign(data []byte, s *Signer, t time.Time) ([]byte, error) {
+func Cosign(data []byte, s *signer.Signer, t time.Time) ([]byte, error) {
 	return CosignWith(data, s, t, CosignOptions{})
 }
 
@@ -37,7 +41,7 @@ type CosignOptions struct {
 }
 
 // CosignWith is Cosign with options.
-func CosignWith(data []byte, s *Signer, t time.Time, opts CosignOptions) ([]byte, error) {
+func CosignWith(data []byte, s *signer.Signer, t time.Time, opts CosignOptions) ([]byte, error) {
 	signed, c, err := Cosignable(data)
 	if err != nil && opts.FreeText && signed != nil {
 		c, err = nil, nil
@@ -46,7 +50,7 @@ func CosignWith(data []byte, s *Signer, t time.Time, opts CosignOptions) ([]byte
 		return nil, err
 	}
 	// A free-text canary (c nil) has nothing to check but who signed it.
-	if c != nil && len(c.Signers) > 0 && !contains(c.Signers, s.Fingerprint()) {
+	if c != nil && len(c.Signers) > 0 && !slices.Contains(c.Signers, s.Fingerprint()) {
 		return nil, fmt.Errorf("key %s is not one of the signers this canary lists (%d listed); readers would not count its signature", s.Fingerprint(), len(c.Signers))
 	}
 	if c != nil && !t.Before(c.Expires) {
@@ -59,7 +63,7 @@ func CosignWith(data []byte, s *Signer, t time.Time, opts CosignOptions) ([]byte
 	if hasKey(s.Entity, signedBy) {
 		return nil, fmt.Errorf("key %s has already signed this canary", s.Fingerprint())
 	}
-	if err := signed.AddSignatures([]*Signer{s}, t); err != nil {
+	if err := signer.AddSignatures(signed, []*signer.Signer{s}, t); err != nil {
 		return nil, err
 	}
 	return signed.Encode()
@@ -69,11 +73,11 @@ func CosignWith(data []byte, s *Signer, t time.Time, opts CosignOptions) ([]byte
 // draft, or a clearsigned canarykit canary and nothing else. When the file
 // is well formed but its text is not a canarykit canary, the error comes
 // with the Signed (for CosignOptions.FreeText).
-func Cosignable(data []byte) (*Signed, *Canary, error) {
-	var signed *Signed
-	if markerIndex(data, beginSigned) >= 0 {
+func Cosignable(data []byte) (*canary.Signed, *canary.Canary, error) {
+	var signed *canary.Signed
+	if canary.HasSignedBlock(data) {
 		var err error
-		if signed, err = Open(data); err != nil {
+		if signed, err = canary.Open(data); err != nil {
 			return nil, nil, err
 		}
 		if signed.Outside > 0 || signed.Blocks > 1 {
@@ -83,9 +87,9 @@ func Cosignable(data []byte) (*Signed, *Canary, error) {
 		if len(data) == 0 || data[len(data)-1] != '\n' {
 			return nil, nil, errors.New("not a canarykit canary: an unsigned draft must be text ending with a line break")
 		}
-		signed = &Signed{Text: data}
+		signed = &canary.Signed{Text: data}
 	}
-	c, err := Parse(signed.Text)
+	c, err := canary.Parse(signed.Text)
 	if err != nil {
 		return signed, nil, fmt.Errorf("not a canarykit canary (%v); canary cosign signs only canaries and drafts that canary issue wrote (for a free-text canary you wrote yourself, add --free-text)", err)
 	}
@@ -95,13 +99,13 @@ func Cosignable(data []byte) (*Signed, *Canary, error) {
 // CosignFile cosigns path in place. When path is the current canary of a
 // publication directory, its archive copy is updated with it, so that the
 // archive never disagrees with what is published.
-func CosignFile(path string, s *Signer, t time.Time) ([]byte, error) {
+func CosignFile(path string, s *signer.Signer, t time.Time) ([]byte, error) {
 	return CosignFileWith(path, s, t, CosignOptions{})
 }
 
 // CosignFileWith is CosignFile with options.
-func CosignFileWith(path string, s *Signer, t time.Time, opts CosignOptions) ([]byte, error) {
-	old, err := ReadFile(path)
+func CosignFileWith(path string, s *signer.Signer, t time.Time, opts CosignOptions) ([]byte, error) {
+	old, err := canary.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +115,8 @@ func CosignFileWith(path string, s *Signer, t time.Time, opts CosignOptions) ([]
 	}
 	var archived string
 	if filepath.Base(path) == CurrentFile {
-		if sg, err := Open(old); err == nil {
-			if c, err := Parse(sg.Text); err == nil {
+		if sg, err := canary.Open(old); err == nil {
+			if c, err := canary.Parse(sg.Text); err == nil {
 				p := filepath.Join(filepath.Dir(path), ArchiveDir, ArchiveName(c.Serial))
 				if b, err := os.ReadFile(p); err == nil && bytes.Equal(b, old) {
 					archived = p
@@ -178,12 +182,12 @@ func hasKey(e *openpgp.Entity, ids []uint64) bool {
 // Successor checks that signed (a clearsigned canary) is the next canary of
 // the publication directory dir: the serial after the current one, chained
 // to it by digest.
-func Successor(dir string, signed []byte) (*Canary, error) {
-	s, err := Open(signed)
+func Successor(dir string, signed []byte) (*canary.Canary, error) {
+	s, err := canary.Open(signed)
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(s.Text)
+	c, err := canary.Parse(s.Text)
 	if err != nil {
 		return nil, fmt.Errorf("not a canarykit canary: %v", err)
 	}
@@ -199,7 +203,7 @@ func Successor(dir string, signed []byte) (*Canary, error) {
 		return nil, fmt.Errorf("the draft is serial %d, but %s has no canary yet", c.Serial, dir)
 	case prev != nil && c.Serial != prev.Serial+1:
 		return nil, fmt.Errorf("the draft is serial %d, but the current canary is serial %d; it must be %d", c.Serial, prev.Serial, prev.Serial+1)
-	case prev != nil && c.Previous != Digest(prevSigned.Text):
+	case prev != nil && c.Previous != canary.Digest(prevSigned.Text):
 		return nil, errors.New("the draft does not chain to the current canary (its Previous digest differs); make a new draft")
 	}
 	return c, nil
@@ -208,7 +212,7 @@ func Successor(dir string, signed []byte) (*Canary, error) {
 // PublishSigned writes an already signed canary as the current one of dir
 // and into its archive, after checking it is the successor. Checking its
 // signatures is the caller's job (package verify).
-func PublishSigned(dir string, signed []byte) (*Canary, error) {
+func PublishSigned(dir string, signed []byte) (*canary.Canary, error) {
 	c, err := Successor(dir, signed)
 	if err != nil {
 		return nil, err
@@ -232,7 +236,7 @@ func PublishSigned(dir string, signed []byte) (*Canary, error) {
 // statements, expiry (cadence plus grace), threshold, signers and the
 // previous canary's digest. Each difference is one sentence; none means
 // the draft's text is exactly what "canary issue" would have written.
-func DraftDifferences(d *Definition, dir string, draft *Canary) ([]string, error) {
+func DraftDifferences(d *Definition, dir string, draft *canary.Canary) ([]string, error) {
 	prev, prevSigned, err := ReadCurrent(dir)
 	if err != nil {
 		return nil, err
@@ -272,8 +276,8 @@ func DraftDifferences(d *Definition, dir string, draft *Canary) ([]string, error
 	}
 	if !draft.Expires.Equal(want.Expires) {
 		add("the draft expires %s, the definition gives %s (issued %s plus cadence %s and grace %s)",
-			draft.Expires.UTC().Format(timeLayout), want.Expires.UTC().Format(timeLayout),
-			draft.Issued.UTC().Format(timeLayout), d.Cadence, d.Grace)
+			draft.Expires.UTC().Format(canary.TimeLayout), want.Expires.UTC().Format(canary.TimeLayout),
+			draft.Issued.UTC().Format(canary.TimeLayout), d.Cadence, d.Grace)
 	}
 	switch {
 	case draft.Previous == want.Previous:
@@ -288,12 +292,12 @@ func DraftDifferences(d *Definition, dir string, draft *Canary) ([]string, error
 		add("the draft's threshold is %d, the definition gives %d", draft.Threshold, want.Threshold)
 	}
 	for _, fp := range want.Signers {
-		if !contains(draft.Signers, fp) {
+		if !slices.Contains(draft.Signers, fp) {
 			add("the definition's signer %s is missing from the draft", fp)
 		}
 	}
 	for _, fp := range draft.Signers {
-		if !contains(want.Signers, fp) {
+		if !slices.Contains(want.Signers, fp) {
 			add("the draft lists signer %s, which the definition does not", fp)
 		}
 	}
@@ -346,7 +350,7 @@ func DraftDifferences(d *Definition, dir string, draft *Canary) ([]string, error
 // it, OUT/canary.txt beside the drafts folder. All results are zero when
 // there is none to be found; err is set when one is there but cannot be
 // read as a canary.
-func PublishedBefore(path string, c *Canary) (prev *Canary, prevText []byte, where string, err error) {
+func PublishedBefore(path string, c *canary.Canary) (prev *canary.Canary, prevText []byte, where string, err error) {
 	dir := filepath.Dir(path)
 	where = filepath.Join(dir, CurrentFile)
 	if out, ok := strings.CutSuffix(filepath.Base(path), ".draft.txt"); ok && filepath.Base(dir) == "drafts" && out != "" {
@@ -360,18 +364,18 @@ func PublishedBefore(path string, c *Canary) (prev *Canary, prevText []byte, whe
 		}
 		where = filepath.Join(dir, ArchiveDir, ArchiveName(c.Serial-1))
 	}
-	data, err := ReadFile(where)
+	data, err := canary.ReadFile(where)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, "", nil
 	}
 	if err != nil {
 		return nil, nil, where, err
 	}
-	s, err := Open(data)
+	s, err := canary.Open(data)
 	if err != nil {
 		return nil, nil, where, err
 	}
-	if prev, err = Parse(s.Text); err != nil {
+	if prev, err = canary.Parse(s.Text); err != nil {
 		return nil, nil, where, fmt.Errorf("not a canarykit canary: %v", err)
 	}
 	return prev, s.Text, where, nil
@@ -381,31 +385,31 @@ func PublishedBefore(path string, c *Canary) (prev *Canary, prevText []byte, whe
 // canary it should follow (prevText is prev's signed text): the chain, the
 // issuer, how long it is valid, the threshold, the signers and the
 // statements.
-func Changes(prev *Canary, prevText []byte, c *Canary) []string {
+func Changes(prev *canary.Canary, prevText []byte, c *canary.Canary) []string {
 	var out []string
 	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
 	if c.Serial != prev.Serial+1 {
 		add("it is serial %d, but the published canary is serial %d: it does not follow it", c.Serial, prev.Serial)
 	}
-	if c.Previous != Digest(prevText) {
+	if c.Previous != canary.Digest(prevText) {
 		add("its Previous digest does not name the published canary: it does not chain to it")
 	}
 	if c.Issuer != prev.Issuer {
 		add("the issuer changed from %q (%s) to %q (%s)", prev.Issuer.Name, prev.Issuer.URL, c.Issuer.Name, c.Issuer.URL)
 	}
 	if was, now := prev.Expires.Sub(prev.Issued), c.Expires.Sub(c.Issued); was != now {
-		add("it is valid for %s after it was issued; the published canary was valid for %s", FormatDuration(now), FormatDuration(was))
+		add("it is valid for %s after it was issued; the published canary was valid for %s", duration.Format(now), duration.Format(was))
 	}
 	if c.Threshold != prev.Threshold {
 		add("the threshold changed from %d to %d", prev.Threshold, c.Threshold)
 	}
 	for _, fp := range prev.Signers {
-		if !contains(c.Signers, fp) {
+		if !slices.Contains(c.Signers, fp) {
 			add("signer %s was removed", fp)
 		}
 	}
 	for _, fp := range c.Signers {
-		if !contains(prev.Signers, fp) {
+		if !slices.Contains(prev.Signers, fp) {
 			add("signer %s was added", fp)
 		}
 	}

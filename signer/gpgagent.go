@@ -1,4 +1,4 @@
-package canary
+package signer
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/canarykit/canarykit/keys"
 )
 
 // gpgProgram is the GnuPG executable the gpg: backend runs; the
@@ -22,9 +24,9 @@ type gpgAgent struct {
 	fpr string
 }
 
-// openGPG reads the public key of spec ("gpg:FINGERPRINT") from the
+// OpenGPG reads the public key of spec ("gpg:FINGERPRINT") from the
 // user's keyring.
-func openGPG(spec string) (*Signer, error) {
+func OpenGPG(spec string) (*Signer, error) {
 	fpr, err := normaliseFingerprint(strings.TrimPrefix(spec, GPGPrefix))
 	if err != nil {
 		return nil, fmt.Errorf("signer %s: %v", spec, err)
@@ -36,14 +38,14 @@ func openGPG(spec string) (*Signer, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("signer %s: GnuPG has no key %s%s; import it, or check the fingerprint with gpg --list-secret-keys", spec, fpr, gpgHomeHint())
 	}
-	el, err := ReadKeys(out)
+	el, err := keys.ReadKeys(out)
 	if err != nil {
 		return nil, fmt.Errorf("signer %s: gpg --export: %v", spec, err)
 	}
 	for _, e := range el {
-		match := Fingerprint(e.PrimaryKey.Fingerprint) == fpr
+		match := keys.Fingerprint(e.PrimaryKey.Fingerprint) == fpr
 		for _, sk := range e.Subkeys {
-			match = match || Fingerprint(sk.PublicKey.Fingerprint) == fpr
+			match = match || keys.Fingerprint(sk.PublicKey.Fingerprint) == fpr
 		}
 		if match {
 			return &Signer{Entity: e, Source: spec, backend: &gpgAgent{fpr: fpr}}, nil

@@ -1,4 +1,4 @@
-package canary
+package keys
 
 import (
 	"bytes"
@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
-	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+	"github.com/canarykit/canarykit/canary"
 )
 
 // MaxKeyFileBytes bounds what is read from a key file, so that a wrong path
@@ -29,7 +28,7 @@ func Fingerprint(fp []byte) string { return strings.ToUpper(fmt.Sprintf("%x", fp
 // ReadKeyFile reads a file of armored or binary OpenPGP keys (one key, or a
 // whole keyring, public or secret).
 func ReadKeyFile(path string) (openpgp.EntityList, error) {
-	data, err := readLimited(path, MaxKeyFileBytes)
+	data, err := canary.ReadLimited(path, MaxKeyFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -185,109 +184,14 @@ func readKeys(data []byte) (openpgp.EntityList, error) {
 	return all, nil
 }
 
-// A Signer is a decrypted secret key ready to sign canaries, or a key
-// whose secret stays elsewhere (gpg-agent, a KMS: backend.go).
-type Signer struct {
-	Entity *openpgp.Entity
-	Source string // where the key came from, for messages
-
-	backend backend     // signs in place of Entity's secret key, if set
-	hash    crypto.Hash // the hash the key signs with, if not SHA-512
-}
-
-// Fingerprint is the primary key's fingerprint: the one readers pin.
-func (s *Signer) Fingerprint() string { return Fingerprint(s.Entity.PrimaryKey.Fingerprint) }
-
-// signingKey picks the key that signs at t: a signing subkey if there is one,
-// or the primary key, as gpg does.
-func (s *Signer) signingKey(t time.Time) (*packet.PrivateKey, error) {
-	if created := s.Entity.PrimaryKey.CreationTime; t.Before(created) {
-		return nil, fmt.Errorf("%s: cannot sign as of %s: key %s was only made on %s",
-			s.Source, t.UTC().Format(time.RFC3339), s.Fingerprint(), created.UTC().Format(time.RFC3339))
+// ParseUID splits a user ID of the form "Name <mail>", the only form a
+// canary key (generated, or exported from a KMS) is given.
+func ParseUID(uid string) (name, mail string, err error) {
+	m := uidRE.FindStringSubmatch(strings.TrimSpace(uid))
+	if m == nil || m[1] == "" {
+		return "", "", fmt.Errorf("user ID %q must look like \"Name <mail@example.org>\"", uid)
 	}
-	k, ok := s.Entity.SigningKey(t, nil)
-	if !ok || k.PrivateKey == nil {
-		return nil, fmt.Errorf("%s: key %s has no key that can sign at %s (expired, revoked, or not a signing key)",
-			s.Source, s.Fingerprint(), t.UTC().Format(time.RFC3339))
-	}
-	if k.PrivateKey.Dummy() {
-		return nil, fmt.Errorf("%s: the secret part of key %s is not in this file (it lives on a smartcard or was exported with --export-secret-subkeys)", s.Source, s.Fingerprint())
-	}
-	return k.PrivateKey, nil
-}
-
-// PassphraseFunc is asked for a passphrase when a secret key is encrypted.
-// It gets the key file and fingerprint to show in a prompt.
-type PassphraseFunc func(source, fingerprint string) ([]byte, error)
-
-// LoadSigner reads one secret key from path and decrypts it with the
-// passphrase from pass (which may be nil when no prompt is possible).
-// path may also be gpg:FINGERPRINT, a key in the user's GnuPG.
-func LoadSigner(path string, pass PassphraseFunc) (*Signer, error) {
-	if strings.HasPrefix(path, GPGPrefix) {
-		return openGPG(path)
-	}
-	s, err := ReadSigner(path)
-	if err != nil {
-		return nil, err
-	}
-	return s, s.Unlock(pass)
-}
-
-// ReadSigner reads one secret key from path without decrypting it: its
-// fingerprint is enough for a draft.
-func ReadSigner(path string) (*Signer, error) {
-	el, err := ReadKeyFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var secret []*openpgp.Entity
-	for _, e := range el {
-		if e.PrivateKey != nil {
-			secret = append(secret, e)
-		}
-	}
-	switch {
-	case len(secret) == 0:
-		return nil, fmt.Errorf("%s holds no secret key; a signer needs the file written by `canary key generate` (NAME.sec.asc) or `gpg --export-secret-keys --armor`", path)
-	case len(secret) > 1:
-		return nil, fmt.Errorf("%s holds %d secret keys; give each signer its own file", path, len(secret))
-	}
-	return &Signer{Entity: secret[0], Source: path}, nil
-}
-
-// Unlock decrypts the secret key with a passphrase from pass, if it needs one.
-func (s *Signer) Unlock(pass PassphraseFunc) error {
-	if !encrypted(s.Entity) {
-		return nil
-	}
-	if pass == nil {
-		return fmt.Errorf("%s: key %s is protected by a passphrase; set CANARY_PASSPHRASE or run in a terminal to be asked", s.Source, s.Fingerprint())
-	}
-	pw, err := pass(s.Source, s.Fingerprint())
-	if err != nil {
-		return err
-	}
-	if err := s.Entity.DecryptPrivateKeys(pw); err != nil {
-		var kerr pgperrors.KeyInvalidError
-		if errors.As(err, &kerr) || strings.Contains(err.Error(), "incorrect key") || strings.Contains(err.Error(), "checksum") {
-			return fmt.Errorf("%s: wrong passphrase for key %s", s.Source, s.Fingerprint())
-		}
-		return fmt.Errorf("%s: cannot unlock key %s: %v", s.Source, s.Fingerprint(), err)
-	}
-	return nil
-}
-
-func encrypted(e *openpgp.Entity) bool {
-	if e.PrivateKey != nil && e.PrivateKey.Encrypted {
-		return true
-	}
-	for _, sk := range e.Subkeys {
-		if sk.PrivateKey != nil && sk.PrivateKey.Encrypted {
-			return true
-		}
-	}
-	return false
+	return m[1], m[2], nil
 }
 
 var uidRE = regexp.MustCompile(`^([^()<>\x00]*?)\s*<([^()<>\x00\s]+@[^()<>\x00\s]+)>$`)
@@ -297,9 +201,9 @@ var uidRE = regexp.MustCompile(`^([^()<>\x00]*?)\s*<([^()<>\x00\s]+@[^()<>\x00\s
 // the form "Name <mail>". A non-empty passphrase encrypts the secret key.
 // lifetime 0 means the key does not expire.
 func GenerateKey(uid string, passphrase []byte, lifetime time.Duration, now time.Time) (secret, public []byte, fingerprint string, err error) {
-	m := uidRE.FindStringSubmatch(strings.TrimSpace(uid))
-	if m == nil || m[1] == "" {
-		return nil, nil, "", fmt.Errorf("user ID %q must look like \"Name <mail@example.org>\"", uid)
+	name, mail, err := ParseUID(uid)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	if lifetime < 0 || lifetime.Seconds() > float64(^uint32(0)) {
 		return nil, nil, "", fmt.Errorf("key lifetime %v is out of range", lifetime)
@@ -311,7 +215,7 @@ func GenerateKey(uid string, passphrase []byte, lifetime time.Duration, now time
 		KeyLifetimeSecs: uint32(lifetime.Seconds()),
 		Time:            func() time.Time { return now },
 	}
-	e, err := openpgp.NewEntity(m[1], "", m[2], cfg)
+	e, err := openpgp.NewEntity(name, "", mail, cfg)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -324,18 +228,18 @@ func GenerateKey(uid string, passphrase []byte, lifetime time.Duration, now time
 		}
 	}
 	var sec, pub bytes.Buffer
-	if err := writeArmored(&sec, "PGP PRIVATE KEY BLOCK", func(w io.Writer) error { return e.SerializePrivateWithoutSigning(w, cfg) }); err != nil {
+	if err := WriteArmored(&sec, "PGP PRIVATE KEY BLOCK", func(w io.Writer) error { return e.SerializePrivateWithoutSigning(w, cfg) }); err != nil {
 		return nil, nil, "", err
 	}
-	if err := writeArmored(&pub, "PGP PUBLIC KEY BLOCK", e.Serialize); err != nil {
+	if err := WriteArmored(&pub, "PGP PUBLIC KEY BLOCK", e.Serialize); err != nil {
 		return nil, nil, "", err
 	}
 	return sec.Bytes(), pub.Bytes(), Fingerprint(e.PrimaryKey.Fingerprint), nil
 }
 
-// writeArmored always adds the CRC-24 line: RFC 9580 makes it optional, but
+// WriteArmored always adds the CRC-24 line: RFC 9580 makes it optional, but
 // GnuPG 2.2 cannot find the end of an armored key without it.
-func writeArmored(out *bytes.Buffer, blockType string, body func(io.Writer) error) error {
+func WriteArmored(out *bytes.Buffer, blockType string, body func(io.Writer) error) error {
 	w, err := armor.EncodeWithChecksumOption(out, blockType, nil, true)
 	if err != nil {
 		return err
@@ -349,32 +253,6 @@ func writeArmored(out *bytes.Buffer, blockType string, body func(io.Writer) erro
 	out.WriteByte('\n')
 	return nil
 }
-
-func readLimited(path string, max int64) ([]byte, error) {
-	var r io.Reader
-	if path == "-" {
-		r = os.Stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes; is it the right file?", path, max)
-	}
-	return data, nil
-}
-
-// ReadFile reads a canary or key file (or "-" for standard input) with the
-// size bound that protects the verifier.
-func ReadFile(path string) ([]byte, error) { return readLimited(path, MaxCanaryBytes) }
 
 // CloneKeys returns a copy of keys that shares no memory with them.
 // go-crypto caches whether each self-signature is valid inside the
