@@ -506,42 +506,6 @@ func ReadStdin(r io.Reader) ([]byte, error) {
 	return data, err
 }
 
-// ReadFile is canary.ReadFile for a source: a regular file is read in one
-// go into a buffer of its size (verify reads thousands of them in one
-// run); anything else (a pipe, a device) through the same size limit.
-func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || st.Size() > canary.MaxCanaryBytes {
-		return canary.ReadFile(path)
-	}
-	// One byte more than the size, so that a file that grew since is
-	// still caught by the limit below.
-	buf := make([]byte, 0, st.Size()+1)
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			// It grew: read the rest with the limit.
-			rest, err := io.ReadAll(io.LimitReader(f, canary.MaxCanaryBytes+1-int64(len(buf))))
-			if err != nil {
-				return nil, err
-			}
-			buf = append(buf, rest...)
-			if len(buf) > canary.MaxCanaryBytes {
-				return nil, fmt.Errorf("%s is larger than %d bytes; is it the right file?", path, canary.MaxCanaryBytes)
-			}
-			return buf, nil
-		}
-	}
-}
+// ReadFile reads a canary file as canary.ReadFile does, with its size
+// limit.
+func ReadFile(path string) ([]byte, error) { return canary.ReadFile(path) }
