@@ -1,5 +1,3 @@
-// Package canary holds the canary document model, its canarykit/1 text
-// format, issuing a canary from a definition, and signing it.
 package canary
 
 import (
