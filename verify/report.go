@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
 
@@ -183,7 +182,7 @@ func paint(on bool, word string, s Status, info bool) string {
 // hidden when the JSON itself is shown in a terminal).
 func WriteJSON(w io.Writer, r *Result) error {
 	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(r.forJSON()); err != nil {
+	if err := json.NewEncoder(&b).Encode(r); err != nil {
 		return err
 	}
 	_, err := w.Write(escapeInvisibleJSON(b.Bytes()))
@@ -193,55 +192,3 @@ func WriteJSON(w io.Writer, r *Result) error {
 // escapeInvisibleJSON rewrites the invisible characters of JSON text as
 // \u escapes (verdict.EscapeJSON, which every JSON output uses).
 func escapeInvisibleJSON(js []byte) []byte { return verdict.EscapeJSON(js) }
-
-// resultJSON is Result with the canary as a plain struct: encoding/json
-// re-scans and compacts whatever a MarshalJSON method returns, which for a
-// canary of a few KB cost more than checking its ed25519 signature.
-// TestResultJSONMirrorsResult keeps the two types alike.
-type resultJSON struct {
-	Status     string           `json:"status"`
-	Summary    string           `json:"summary"`
-	Checks     []checkJSON      `json:"checks"`
-	Canary     *canaryJSON      `json:"canary"`
-	Signatures []Signature      `json:"signatures"`
-	Changes    []Change         `json:"changes"`
-	Digest     string           `json:"digest,omitempty"`
-	Source     *Source          `json:"source,omitempty"`
-	FreeText   *FreeText        `json:"free_text,omitempty"`
-	Freshness  []FreshnessProof `json:"freshness,omitempty"`
-	Window     *Window          `json:"window,omitempty"`
-}
-
-// canaryJSON is canary.Canary without its MarshalJSON method, which only
-// writes an empty list of signers as [] (forJSON does that here).
-type canaryJSON canary.Canary
-
-// checkJSON is Check with its status as the string Status.MarshalJSON
-// writes: a method's output is re-scanned, and a verdict has a dozen checks.
-type checkJSON struct {
-	Name    string `json:"name"`
-	Status  string `json:"status"`
-	Info    bool   `json:"-"`
-	Message string `json:"message"`
-}
-
-func (r *Result) forJSON() *resultJSON {
-	out := &resultJSON{
-		Status: r.Status.String(), Summary: r.Summary, Signatures: r.Signatures, Changes: r.Changes,
-		Digest: r.Digest, Source: r.Source, FreeText: r.FreeText, Freshness: r.Freshness, Window: r.Window,
-	}
-	if r.Checks != nil {
-		out.Checks = make([]checkJSON, len(r.Checks))
-		for i, c := range r.Checks {
-			out.Checks[i] = checkJSON{Name: c.Name, Status: c.Label(), Message: c.Message}
-		}
-	}
-	if r.Canary != nil {
-		c := canaryJSON(*r.Canary)
-		if c.Signers == nil {
-			c.Signers = []string{}
-		}
-		out.Canary = &c
-	}
-	return out
-}

@@ -11,40 +11,6 @@ import (
 	"github.com/canarykit/canarykit/canary"
 )
 
-// WriteJSON writes a mirror of Result (report.go) for speed; the two
-// types must not drift apart.
-func TestResultJSONMirrorsResult(t *testing.T) {
-	a, b := reflect.TypeOf(Result{}), reflect.TypeOf(resultJSON{})
-	// Unexported fields (Result.expires) are not written.
-	var fields []reflect.StructField
-	for i := range a.NumField() {
-		if a.Field(i).IsExported() {
-			fields = append(fields, a.Field(i))
-		}
-	}
-	if len(fields) != b.NumField() {
-		t.Fatalf("Result has %d exported fields, resultJSON %d: add the new field to resultJSON and forJSON", len(fields), b.NumField())
-	}
-	for i, fa := range fields {
-		fb := b.Field(i)
-		if fa.Name != fb.Name || fa.Tag != fb.Tag {
-			t.Errorf("field %d: Result.%s `%s`, resultJSON.%s `%s`", i, fa.Name, fa.Tag, fb.Name, fb.Tag)
-		}
-		if fa.Name != "Canary" && fa.Name != "Checks" && fa.Name != "Status" && fa.Type != fb.Type {
-			t.Errorf("field %s: Result has %v, resultJSON %v", fa.Name, fa.Type, fb.Type)
-		}
-	}
-	ca, cb := reflect.TypeOf(Check{}), reflect.TypeOf(checkJSON{})
-	if ca.NumField() != cb.NumField() {
-		t.Fatalf("Check has %d fields, checkJSON %d", ca.NumField(), cb.NumField())
-	}
-	for i := range ca.NumField() {
-		if fa, fb := ca.Field(i), cb.Field(i); fa.Name != fb.Name || fa.Tag != fb.Tag {
-			t.Errorf("Check.%s `%s`, checkJSON.%s `%s`", fa.Name, fa.Tag, fb.Name, fb.Tag)
-		}
-	}
-}
-
 // WriteJSON must write exactly what json.Marshal writes for a Result.
 func TestWriteJSONMatchesMarshal(t *testing.T) {
 	a, b := twoKeys(t)

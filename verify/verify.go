@@ -1,7 +1,3 @@
-// Package verify decides whether a canary can be trusted: that it is
-// authentic, fresh, and unchanged since the last one the reader trusted.
-// Every decision is a named check with a status, so that a verdict can be
-// explained in one line and audited in full.
 package verify
 
 import (
