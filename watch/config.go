@@ -613,8 +613,10 @@ type parsed struct {
 	warnBefore, timeout, unFor time.Duration
 	proxy                      string
 	via                        []string
-	maxBytes                   int64
-	unAfter                    int
+	// ownVia: via was given here, not merged from the defaults.
+	ownVia   bool
+	maxBytes int64
+	unAfter  int
 }
 
 func (o *parsed) merge(d parsed) {
@@ -670,8 +672,13 @@ func (o *parsed) apply(t *Target, where string, p *problems) {
 	t.WarnBefore = cmpOr(o.warnBefore, DefaultWarnBefore)
 	t.Proxy = o.proxy
 	t.Via = o.via
-	if len(t.Via) > 0 && t.File != "" {
-		p.add("%s: via fetches a URL through each vantage point; a file has none (remove via, or give a url)", where)
+	if t.File != "" {
+		// A file is read on this machine: the defaults' via, meant for
+		// the URL targets, does not apply to it.
+		if o.ownVia {
+			p.add("%s: via fetches a URL through each vantage point; a file has none (remove via, or give a url)", where)
+		}
+		t.Via = nil
 	}
 	t.Timeout = cmpOr(o.timeout, DefaultTimeout)
 	t.MaxBytes = cmpOr(o.maxBytes, DefaultMaxBytes)
@@ -745,7 +752,7 @@ func (p *problems) options(o options, where, dir string) parsed {
 	r.timeout = p.duration(where, "timeout", o.Timeout)
 	r.unFor = p.duration(where, "unreachable_for", o.UnreachableFor)
 	r.proxy = o.Proxy
-	r.via = p.via(o.Via, where)
+	r.via, r.ownVia = p.via(o.Via, where), len(o.Via) > 0
 	if o.Proxy != "" && len(o.Via) > 0 {
 		p.add("%s: give proxy or via, not both (put the proxy among the vantage points of via; \"direct\" is the one without a proxy)", where)
 	}

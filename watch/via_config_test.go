@@ -14,11 +14,16 @@ targets:
   - {name: a, url: https://x/y}
   - {name: b, url: https://x/z, proxy: "http://p:3128"}
   - {name: c, url: https://x/w, via: ["socks5://127.0.0.1:9050", "http://p:3128"]}
+  - {name: d, file: canary.txt}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b, cc := c.Targets[0], c.Targets[1], c.Targets[2]
+	a, b, cc, d := c.Targets[0], c.Targets[1], c.Targets[2], c.Targets[3]
+	// A file is read here, not fetched: the defaults' via is not for it.
+	if len(d.Via) != 0 {
+		t.Errorf("d: a file target has via %q", d.Via)
+	}
 	if !slices.Equal(a.Via, []string{"direct", "socks5://127.0.0.1:9050"}) || a.Proxy != "" {
 		t.Errorf("a: via %q proxy %q; want the defaults' via", a.Via, a.Proxy)
 	}
