@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,17 +29,8 @@ func newViaWorld(t *testing.T) *viaWorld {
 	t.Helper()
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	secret, public, _, err := canary.GenerateKey("T <t@example.org>", nil, 0, now.Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "k.sec.asc"), secret, 0o600)
-	os.WriteFile(filepath.Join(dir, "k.pub.asc"), public, 0o644)
-	signer, err := canary.ReadSigner(filepath.Join(dir, "k.sec.asc"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &viaWorld{dir: dir, key: filepath.Join(dir, "k.pub.asc"), now: now}
+	key, signer := newSigner(t, dir, now)
+	w := &viaWorld{dir: dir, key: key, now: now}
 	for i, text := range []string{"We have received no warrants.\n", "We have received no warrants. Really.\n"} {
 		signed, err := canary.Sign([]byte(text), []*canary.Signer{signer}, now)
 		if err != nil {
@@ -101,15 +91,7 @@ func (vw *viaWorld) run(t *testing.T, route1, route2 string, ats ...time.Time) (
 			t.Fatal(err)
 		}
 		reps = append(reps, rep)
-		d, err := w.SendAlerts(context.Background(), []alert.Channel{ch}, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var k []string
-		for _, x := range d {
-			k = append(k, x.Kind+" "+x.Target)
-		}
-		kinds = append(kinds, k)
+		kinds = append(kinds, sendKinds(t, w, ch, at))
 	}
 	return reps, kinds
 }
