@@ -64,12 +64,6 @@ func (vw *viaWorld) run(t *testing.T, route1, route2 string, ats ...time.Time) (
 	t.Helper()
 	p1 := socks5test.Start(t, socks5test.Table(map[string]string{"canary.test:80": route1}))
 	p2 := socks5test.Start(t, socks5test.Table(map[string]string{"canary.test:80": route2}))
-	if route1 == "" {
-		p1 = socks5test.Start(t, nil)
-	}
-	if route2 == "" {
-		p2 = socks5test.Start(t, nil)
-	}
 	base := Target{Keys: []string{vw.key}, Threshold: 1, MaxAge: 30 * 24 * time.Hour, WarnBefore: DefaultWarnBefore,
 		Timeout: 5 * time.Second, MaxBytes: DefaultMaxBytes, UnreachableAfter: 3, UnreachableFor: 6 * time.Hour}
 	split, plain := base, base
