@@ -67,6 +67,10 @@ type Options struct {
 	// resolves names itself, or http(s)://HOST:PORT. Empty: HTTPS_PROXY,
 	// HTTP_PROXY and NO_PROXY from the environment.
 	Proxy string
+	// Direct connects without any proxy, ignoring the environment's: the
+	// "direct" vantage point of a watch list's via, which must see what a
+	// reader without a proxy sees. It cannot be set with Proxy.
+	Direct bool
 	// UserAgent names the software, so that an operator who sees it knows
 	// whom to ask. Default "canarykit (+https://github.com/canarykit/canarykit)".
 	UserAgent string
@@ -177,6 +181,13 @@ func New(o Options) (*Fetcher, error) {
 
 	f := &Fetcher{o: o, hosts: map[string]*host{}, proxyFor: http.ProxyFromEnvironment}
 	raw := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	if o.Direct {
+		if o.Proxy != "" {
+			return nil, &Error{Kind: KindUsage, msg: fmt.Sprintf("proxy %q given for a direct connection", o.Proxy)}
+		}
+		// Not nil, which means SOCKS: an .onion name is still refused.
+		f.proxyFor = func(*http.Request) (*url.URL, error) { return nil, nil }
+	}
 	if o.Proxy != "" {
 		u, err := url.Parse(o.Proxy)
 		if err != nil || u.Host == "" {

@@ -142,7 +142,8 @@ func baseDocuments(t testing.TB) map[Kind][]any {
 	return map[Kind][]any{
 		Definition: {def(validDefinition), def(strings.Replace(validDefinition, "threshold: 2\n", "threshold: 2\n"+freshnessSection, 1))},
 		Canary:     {dec(validCanary), dec(withProofs)},
-		Watch: {dec(`{"targets": [{"name": "example", "url": "https://example.org/canary.txt", "keys": ["keys/example.asc"], "threshold": 1, "max_age": "90d", "max_bytes": "1MiB"}],
+		Watch: {dec(`{"targets": [{"name": "example", "url": "https://example.org/canary.txt", "keys": ["keys/example.asc"], "threshold": 1, "max_age": "90d", "max_bytes": "1MiB"},
+			{"name": "split", "url": "https://example.net/canary.txt", "keys": ["k.asc"], "via": ["direct", "socks5://127.0.0.1:9050"]}],
 			"defaults": {"keys": ["wkd:canary@example.org"], "timeout": "30s", "proxy": "socks5://127.0.0.1:9050"}}`)},
 	}
 }

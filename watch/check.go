@@ -36,8 +36,11 @@ type Verdict struct {
 	LastChange time.Time     `json:"last_change,omitzero"`
 	Events     []store.Event `json:"events"`
 	// Failures counts the checks in a row that read no canary.
-	Failures int            `json:"failures,omitempty"`
-	Result   *verify.Result `json:"verdict,omitempty"`
+	Failures int `json:"failures,omitempty"`
+	// Via is the vantage point of a target with via: "direct" or a
+	// proxy URL (without its password).
+	Via    string         `json:"via,omitempty"`
+	Result *verify.Result `json:"verdict,omitempty"`
 }
 
 // MarshalJSON puts the status first, as verify does.
@@ -75,7 +78,7 @@ func (w *Watcher) keys(ctx context.Context, t *Target) (*keySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := fmt.Sprintf("%s\x00%s\x00%q\x00%d\x00%d", strings.Join(t.Keys, "\x00"), t.VKS, t.Proxy, t.Timeout, t.MaxBytes)
+	id := fmt.Sprintf("%s\x00%s\x00%q\x00%v\x00%d\x00%d", strings.Join(t.Keys, "\x00"), t.VKS, t.Proxy, t.Direct, t.Timeout, t.MaxBytes)
 	w.mu.Lock()
 	ks := w.keyCache[id]
 	if ks == nil {
@@ -91,6 +94,7 @@ func (w *Watcher) keys(ctx context.Context, t *Target) (*keySet, error) {
 
 type fetcherKey struct {
 	proxy    string
+	direct   bool
 	timeout  time.Duration
 	maxBytes int64
 }
@@ -98,14 +102,14 @@ type fetcherKey struct {
 // fetcher returns the Fetcher for t's options. Targets with the same
 // options share one, so that its manners toward a host hold among them.
 func (w *Watcher) fetcher(t *Target) (*fetch.Fetcher, error) {
-	k := fetcherKey{t.Proxy, t.Timeout, t.MaxBytes}
+	k := fetcherKey{t.Proxy, t.Direct, t.Timeout, t.MaxBytes}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if f := w.fetchers[k]; f != nil {
 		return f, nil
 	}
 	o := w.FetchOptions
-	o.Proxy, o.Timeout, o.MaxBytes = t.Proxy, t.Timeout, t.MaxBytes
+	o.Proxy, o.Direct, o.Timeout, o.MaxBytes = t.Proxy, t.Direct, t.Timeout, t.MaxBytes
 	f, err := fetch.New(o)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %v", err)
@@ -114,26 +118,43 @@ func (w *Watcher) fetcher(t *Target) (*fetch.Fetcher, error) {
 	return f, nil
 }
 
-// check judges one target against its history, and returns the verdict
-// and everything to record.
-func (w *Watcher) check(ctx context.Context, t *Target, id store.Target, st *store.State, at time.Time) (*Verdict, *store.Record) {
-	start := time.Now()
-	v := &Verdict{Name: t.Name, ID: id.ID, Location: t.Location(), LastChange: st.LastChange}
-	rec := &store.Record{TargetID: id.ID, At: at, KeepValidators: true}
-	defer func() { rec.Duration = time.Since(start) }()
+// pending is a check that has read and judged the canary, and is not yet
+// compared with the history: the vantage points of a target are compared
+// with one another first.
+type pending struct {
+	t     *Target
+	st    *store.State
+	start time.Time
+	v     *Verdict
+	rec   *store.Record
+	// final is set for a check that read no canary: v and rec are done.
+	final bool
+	r     *verify.Result
+	body  []byte
+	in    *input
+}
 
+// read1 reads and judges t's canary, or records why it could not; nil
+// when ctx is cancelled. conclude then judges it against the history.
+func (w *Watcher) read1(ctx context.Context, t *Target, id store.Target, st *store.State, at time.Time) *pending {
+	p := &pending{t: t, st: st, start: time.Now(),
+		v:   &Verdict{Name: t.Name, ID: id.ID, Location: t.Location(), LastChange: st.LastChange, Via: t.Vantage},
+		rec: &store.Record{TargetID: id.ID, At: at, KeepValidators: true}}
+	v, rec := p.v, p.rec
 	ks, err := w.keys(ctx, t)
 	if err != nil {
 		w.failed(t, st, v, rec, &failure{kind: failKeys, err: fmt.Errorf("cannot get the publisher's keys: %v", err)})
-		return v, rec
+		p.final = true
+		return p
 	}
 	in, fail := w.read(ctx, t, st, at)
 	if fail != nil {
 		w.failed(t, st, v, rec, fail)
-		return v, rec
+		p.final = true
+		return p
 	}
 	if ctx.Err() != nil {
-		return nil, nil // stopping: a check cut short is not a fact about the target
+		return nil // stopping: a check cut short is not a fact about the target
 	}
 	rec.HTTPStatus = in.Source.Status
 	rec.KeepValidators, rec.ETag, rec.LastModified = in.cached, in.ETag, in.LastModified
@@ -150,8 +171,64 @@ func (w *Watcher) check(ctx context.Context, t *Target, id store.Target, st *sto
 	for _, o := range others {
 		rec.Also = append(rec.Also, canaryOf(o.r, o.data, nil, in))
 	}
-	w.compare(ctx, t, st, at, r, body, in, v, rec)
-	return v, rec
+	p.r, p.body, p.in = r, body, in
+	return p
+}
+
+// conclude compares a check that read a canary with the history.
+func (w *Watcher) conclude(ctx context.Context, p *pending, at time.Time) (*Verdict, *store.Record) {
+	if !p.final {
+		w.compare(ctx, p.t, p.st, at, p.r, p.body, p.in, p.v, p.rec)
+	}
+	p.rec.Duration = time.Since(p.start)
+	return p.v, p.rec
+}
+
+// splitViews compares what the vantage points of one target read in one
+// round. Two genuinely signed canaries with different signed texts are a
+// split view: the publisher, or someone between it and some readers,
+// shows different canaries to different people. Each vantage point
+// involved is CRITICAL, and records a split-view event naming both
+// canaries and both vantage points unless it reported the same split at
+// its last check. A vantage point that read nothing, or nothing signed by
+// the publisher's keys, takes no part: its own verdict says why.
+func splitViews(ps []*pending) {
+	type seen struct {
+		p      *pending
+		digest string
+	}
+	var all []seen
+	for _, p := range ps {
+		if p.final || p.body == nil || !p.r.Genuine() || p.r.Digest == "" {
+			continue
+		}
+		all = append(all, seen{p, p.r.Digest})
+	}
+	if len(all) < 2 {
+		return
+	}
+	ref := all[0]
+	views := map[string]string{}
+	for _, s := range all {
+		views[s.p.t.Vantage] = s.digest
+	}
+	details, _ := json.Marshal(map[string]any{"vantages": views})
+	note := func(p *pending, msg string) {
+		p.r.Add("split-view", verify.Critical, msg)
+		again := p.st.LastSeen != nil && p.st.LastSeen.Digest == p.r.Digest && p.st.LastStatus == verify.Critical
+		if !again {
+			p.rec.Events = append(p.rec.Events, store.Event{Type: "split-view", Status: verify.Critical, Message: msg, Details: details})
+		}
+	}
+	for _, s := range all[1:] {
+		if s.digest == ref.digest {
+			continue
+		}
+		msg := fmt.Sprintf("split view: via %s the signed canary is %s, via %s it is %s, in the same round; different readers are shown different canaries",
+			ref.p.t.Vantage, ref.digest, s.p.t.Vantage, s.digest)
+		note(ref.p, msg)
+		note(s.p, msg)
+	}
 }
 
 // block is one signed block of a page and its verdict.

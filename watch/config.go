@@ -18,6 +18,7 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/schema"
 	"github.com/canarykit/canarykit/source"
@@ -47,8 +48,17 @@ type Target struct {
 	MaxAge     time.Duration
 	WarnBefore time.Duration
 	Proxy      string
-	Timeout    time.Duration
-	MaxBytes   int64
+	// Via are the vantage points the canary is fetched through each
+	// round, as written ("direct" or a proxy URL); none for a target
+	// fetched once, through Proxy.
+	Via []string
+	// Vantage is set on the targets Run makes of one with Via, one per
+	// vantage point: "direct" or the proxy URL without its password.
+	// Direct is set for "direct": no proxy, not even the environment's.
+	Vantage  string
+	Direct   bool
+	Timeout  time.Duration
+	MaxBytes int64
 	// A failure is reported (unreachable, vanished) only after
 	// UnreachableAfter checks in a row over at least UnreachableFor.
 	UnreachableAfter int
@@ -143,6 +153,7 @@ type options struct {
 	Grace            string   `yaml:"grace" json:"grace"`
 	WarnBefore       string   `yaml:"warn_before" json:"warn_before"`
 	Proxy            string   `yaml:"proxy" json:"proxy"`
+	Via              []string `yaml:"via" json:"via"`
 	Timeout          string   `yaml:"timeout" json:"timeout"`
 	MaxBytes         string   `yaml:"max_bytes" json:"max_bytes"`
 	UnreachableAfter int      `yaml:"unreachable_after" json:"unreachable_after"`
@@ -164,6 +175,7 @@ type rawTarget struct {
 	Grace            string   `yaml:"grace" json:"grace"`
 	WarnBefore       string   `yaml:"warn_before" json:"warn_before"`
 	Proxy            string   `yaml:"proxy" json:"proxy"`
+	Via              []string `yaml:"via" json:"via"`
 	Timeout          string   `yaml:"timeout" json:"timeout"`
 	MaxBytes         string   `yaml:"max_bytes" json:"max_bytes"`
 	UnreachableAfter int      `yaml:"unreachable_after" json:"unreachable_after"`
@@ -171,7 +183,7 @@ type rawTarget struct {
 }
 
 func (t rawTarget) options() options {
-	return options{t.Keys, t.VKS, t.Threshold, t.MaxAge, t.Cadence, t.Grace, t.WarnBefore, t.Proxy, t.Timeout, t.MaxBytes, t.UnreachableAfter, t.UnreachableFor}
+	return options{t.Keys, t.VKS, t.Threshold, t.MaxAge, t.Cadence, t.Grace, t.WarnBefore, t.Proxy, t.Via, t.Timeout, t.MaxBytes, t.UnreachableAfter, t.UnreachableFor}
 }
 
 // rawFile is a watch list, or an included file (which the schema limits
@@ -599,8 +611,11 @@ type parsed struct {
 	hasMaxAge, hasCadence      bool
 	warnBefore, timeout, unFor time.Duration
 	proxy                      string
-	maxBytes                   int64
-	unAfter                    int
+	via                        []string
+	// ownVia: via was given here, not merged from the defaults.
+	ownVia   bool
+	maxBytes int64
+	unAfter  int
 }
 
 func (o *parsed) merge(d parsed) {
@@ -630,8 +645,9 @@ func (o *parsed) merge(d parsed) {
 	if o.unFor == 0 {
 		o.unFor = d.unFor
 	}
-	if o.proxy == "" {
-		o.proxy = d.proxy
+	// proxy and via are one setting too: how the canary is reached.
+	if o.proxy == "" && o.via == nil {
+		o.proxy, o.via = d.proxy, d.via
 	}
 	if o.maxBytes == 0 {
 		o.maxBytes = d.maxBytes
@@ -654,6 +670,15 @@ func (o *parsed) apply(t *Target, where string, p *problems) {
 	}
 	t.WarnBefore = cmpOr(o.warnBefore, DefaultWarnBefore)
 	t.Proxy = o.proxy
+	t.Via = o.via
+	if t.File != "" {
+		// A file is read on this machine: the defaults' via, meant for
+		// the URL targets, does not apply to it.
+		if o.ownVia {
+			p.add("%s: via fetches a URL through each vantage point; a file has none (remove via, or give a url)", where)
+		}
+		t.Via = nil
+	}
 	t.Timeout = cmpOr(o.timeout, DefaultTimeout)
 	t.MaxBytes = cmpOr(o.maxBytes, DefaultMaxBytes)
 	t.UnreachableAfter = cmpOr(o.unAfter, DefaultUnreachableAfter)
@@ -726,6 +751,10 @@ func (p *problems) options(o options, where, dir string) parsed {
 	r.timeout = p.duration(where, "timeout", o.Timeout)
 	r.unFor = p.duration(where, "unreachable_for", o.UnreachableFor)
 	r.proxy = o.Proxy
+	r.via, r.ownVia = p.via(o.Via, where), len(o.Via) > 0
+	if o.Proxy != "" && len(o.Via) > 0 {
+		p.add("%s: give proxy or via, not both (put the proxy among the vantage points of via; \"direct\" is the one without a proxy)", where)
+	}
 	r.unAfter = o.UnreachableAfter
 	if o.MaxBytes != "" {
 		n, err := fetch.ParseSize(o.MaxBytes)
@@ -735,6 +764,35 @@ func (p *problems) options(o options, where, dir string) parsed {
 		r.maxBytes = n
 	}
 	return r
+}
+
+// via checks a list of vantage points. The schema has checked the form
+// of each; fetch checks that it can use it, so that a bad proxy is
+// reported when the list is read, not at every check.
+func (p *problems) via(list []string, where string) []string {
+	labels := map[string]int{}
+	for i, v := range list {
+		if v != "direct" {
+			if _, err := fetch.New(fetch.Options{Proxy: v}); err != nil {
+				p.add("%s: via[%d]: %v", where, i, err)
+			}
+		}
+		l := vantageLabel(v)
+		if j, dup := labels[l]; dup {
+			p.add("%s: via[%d] and via[%d] are the same vantage point (%s); name each once", where, j, i, l)
+		}
+		labels[l] = i
+	}
+	return list
+}
+
+// vantageLabel names a vantage point in history and output: a proxy's
+// password is never shown.
+func vantageLabel(v string) string {
+	if v == "direct" {
+		return v
+	}
+	return redact.URL(v)
 }
 
 func (p *problems) alerts(a rawAlerts, dir string) Alerts {

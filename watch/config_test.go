@@ -117,6 +117,12 @@ targets:
 `,
 	"---\n# comment\ntargets:\n  - name: x\n    url: http://exampleonionxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/canary.txt\n" +
 		"    keys: [\"F70D 56C5 8248 D1DD 19D3  9559 C9A3 B839 94E1 8046\"]\n    proxy: socks5://127.0.0.1:9050\n",
+	`defaults: {keys: [k.asc], via: [direct, "socks5://127.0.0.1:9050", "http://proxy.example:3128"]}
+targets:
+  - {name: a, url: "https://example.org/canary.txt"}
+  - {name: b, url: "https://example.net/canary.txt", proxy: "socks5h://127.0.0.1:9050"}
+  - {name: c, url: "https://example.com/canary.txt", via: ["socks5://u:p@127.0.0.1:9050", "socks5://v:p@127.0.0.1:9050"]}
+`,
 }
 
 func TestMoreLists(t *testing.T) {
@@ -159,6 +165,11 @@ func FuzzParseConfig(f *testing.F) {
 			if (tg.URL == "") == (tg.File == "") || len(tg.Keys) == 0 || tg.Threshold < 1 || tg.UnreachableAfter < 1 ||
 				tg.Timeout <= 0 || tg.MaxBytes <= 0 || names[tg.Name] {
 				t.Fatalf("accepted an incomplete target: %+v", tg)
+			}
+			// A target's vantage points are each fetched as its own
+			// target: at least two, of a URL, and no proxy besides.
+			if len(tg.Via) > 0 && (len(tg.Via) < 2 || tg.URL == "" || tg.Proxy != "") {
+				t.Fatalf("accepted a target with a bad via: %+v", tg)
 			}
 			names[tg.Name] = true
 		}

@@ -53,15 +53,7 @@ func TestNewTargetDownRaisesOneAlert(t *testing.T) {
 		if v := rep.Targets[0]; v.Status != verify.Unknown {
 			t.Fatalf("%s: %s: %s", at, v.Status, v.Summary)
 		}
-		d, err := w.SendAlerts(context.Background(), []alert.Channel{ch}, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kinds []string
-		for _, x := range d {
-			kinds = append(kinds, x.Kind)
-		}
-		got = append(got, kinds)
+		got = append(got, sendKinds(t, w, ch, at))
 	}
 	if len(got[0]) != 0 || len(got[1]) != 1 || got[1][0] != "problem" || len(got[2]) != 0 {
 		t.Fatalf("alerts per run: %q; want none for the soft failure, one problem when it escalates, then none", got)

@@ -96,6 +96,7 @@ func (w *Watcher) Run(ctx context.Context, at time.Time, only []string) (*Report
 			}
 		}
 	}
+	targets, of := vantages(targets)
 	specs := make([]store.TargetSpec, len(targets))
 	for i, t := range targets {
 		specs[i] = store.TargetSpec{Name: t.Name, Location: t.Location()}
@@ -135,35 +136,51 @@ func (w *Watcher) Run(ctx context.Context, at time.Time, only []string) (*Report
 		go func() {
 			defer wg.Done()
 			for g := range work {
-				for _, i := range g {
+				for len(g) > 0 {
 					if ctx.Err() != nil {
 						break
 					}
-					t := &targets[i]
-					st, err := w.DB.State(context.WithoutCancel(ctx), ids[i].ID)
-					if err != nil {
+					// The vantage points of one target are read
+					// one after the other, then compared.
+					n := 1
+					for of != nil && n < len(g) && of[g[n]] == of[g[0]] {
+						n++
+					}
+					unit := g[:n]
+					g = g[n:]
+					var ps []*pending
+					var at1 []int
+					for _, i := range unit {
+						st, err := w.DB.State(context.WithoutCancel(ctx), ids[i].ID)
+						if err != nil {
+							doneMu.Lock()
+							stateErr = err
+							doneMu.Unlock()
+							continue
+						}
+						if p := w.read1(ctx, &targets[i], ids[i], st, at); p != nil {
+							ps = append(ps, p)
+							at1 = append(at1, i)
+						}
+					}
+					splitViews(ps)
+					for k, p := range ps {
+						i := at1[k]
+						v, rec := w.conclude(ctx, p, at)
+						// The same backing array: Save fills in the events' IDs.
+						v.Events = rec.Events
+						if v.Events == nil {
+							v.Events = []store.Event{}
+						}
+						verdicts[i] = v
+						recs <- rec
 						doneMu.Lock()
-						stateErr = err
+						done++
+						if w.Progress != nil {
+							w.Progress(done, len(targets))
+						}
 						doneMu.Unlock()
-						continue
 					}
-					v, rec := w.check(ctx, t, ids[i], st, at)
-					if v == nil {
-						continue
-					}
-					// The same backing array: Save fills in the events' IDs.
-					v.Events = rec.Events
-					if v.Events == nil {
-						v.Events = []store.Event{}
-					}
-					verdicts[i] = v
-					recs <- rec
-					doneMu.Lock()
-					done++
-					if w.Progress != nil {
-						w.Progress(done, len(targets))
-					}
-					doneMu.Unlock()
 				}
 			}
 		}()
@@ -229,6 +246,34 @@ func (w *Watcher) writer(recs <-chan *store.Record) error {
 			flush()
 		}
 	}
+}
+
+// vantages makes one target of each vantage point of a target with via,
+// named "NAME via VANTAGE", each with its own history: a vantage point
+// that cannot read the canary is judged by the rules for an unreachable
+// target, on its own. of maps each target made to the one it was made
+// of; it is nil, and ts is returned as it is, when no target has via.
+func vantages(ts []Target) (out []Target, of []int) {
+	if !slices.ContainsFunc(ts, func(t Target) bool { return len(t.Via) > 0 }) {
+		return ts, nil
+	}
+	for i, t := range ts {
+		if len(t.Via) == 0 {
+			out, of = append(out, t), append(of, i)
+			continue
+		}
+		for _, via := range t.Via {
+			u := t
+			u.Via, u.Vantage = nil, vantageLabel(via)
+			u.Name = t.Name + " via " + u.Vantage
+			u.Proxy, u.Direct = via, via == "direct"
+			if u.Direct {
+				u.Proxy = ""
+			}
+			out, of = append(out, u), append(of, i)
+		}
+	}
+	return out, of
 }
 
 func hostOf(t *Target) string {

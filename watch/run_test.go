@@ -26,16 +26,7 @@ import (
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	secret, public, _, err := pgpkeys.GenerateKey("T <t@example.org>", nil, 0, now.Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "k.sec.asc"), secret, 0o600)
-	os.WriteFile(filepath.Join(dir, "k.pub.asc"), public, 0o644)
-	signer, err := signing.ReadSigner(filepath.Join(dir, "k.sec.asc"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, signer := newSigner(t, dir, now)
 	signed, err := signing.Sign([]byte("We have received no warrants.\n"), []*signing.Signer{signer}, now)
 	if err != nil {
 		t.Fatal(err)
@@ -124,4 +115,41 @@ func TestRun(t *testing.T) {
 			t.Fatalf("alerts: %q", got)
 		}
 	}
+}
+
+// newSigner makes a publisher's key, valid from an hour before now, and
+// writes it to dir/k.pub.asc (and the secret key to dir/k.sec.asc).
+func newSigner(t *testing.T, dir string, now time.Time) (pub string, signer *signing.Signer) {
+	t.Helper()
+	secret, public, _, err := pgpkeys.GenerateKey("T <t@example.org>", nil, 0, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub = filepath.Join(dir, "k.pub.asc")
+	if err := os.WriteFile(filepath.Join(dir, "k.sec.asc"), secret, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pub, public, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signer, err = signing.ReadSigner(filepath.Join(dir, "k.sec.asc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub, signer
+}
+
+// sendKinds sends the alerts queued at at through ch and returns the
+// kind of each sent.
+func sendKinds(t *testing.T, w *Watcher, ch alert.Channel, at time.Time) []string {
+	t.Helper()
+	d, err := w.SendAlerts(context.Background(), []alert.Channel{ch}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, x := range d {
+		kinds = append(kinds, x.Kind)
+	}
+	return kinds
 }

@@ -153,6 +153,11 @@ CREATE TABLE heartbeats (
 	last_error TEXT NOT NULL DEFAULT ''
 );
 `,
+	// 5: split-view events, of a target fetched through several
+	// vantage points (via) that read different signed canaries.
+	`
+INSERT INTO event_types VALUES ('split-view');
+`,
 }
 
 // Version is the schema version this canarykit writes.

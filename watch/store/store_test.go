@@ -36,6 +36,7 @@ var fixtures = []string{
 	// Version 3 stores only strong validators; the schema is the same.
 	`UPDATE target_state SET etag = '"strong"' WHERE target_id = '00112233445566778899aabbccddeeff';`,
 	`INSERT INTO heartbeats (channel, sent, tried) VALUES ('webhook-1', '2026-01-03T00:00:00.000000000Z', '2026-01-03T00:00:00.000000000Z');`,
+	`INSERT INTO events (target_id, at, type, status, message, canary_id) VALUES ('00112233445566778899aabbccddeeff', '2026-01-04T00:00:00.000000000Z', 'split-view', 2, 'split view', 1);`,
 }
 
 // TestMigrateFromEveryVersion builds a database at every earlier schema
