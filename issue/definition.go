@@ -38,7 +38,7 @@ type Definition struct {
 }
 
 // SignerRef names where a signer's secret key is: a key file,
-// gpg:FINGERPRINT or kms://REF (backend.go).
+// gpg:FINGERPRINT or kms://REF (signer.CheckRef).
 type SignerRef struct {
 	Key string `yaml:"key"`
 	// Public is the OpenPGP public key file of a kms:// key.
@@ -102,7 +102,7 @@ func (d *Definition) Validate() error {
 		return fmt.Errorf("threshold %d is more than the %d signers configured", d.Threshold, len(d.Signers))
 	}
 	for i, r := range d.Signers {
-		if err := r.check(); err != nil { // backend.go
+		if err := r.check(); err != nil { // signers.go
 			return fmt.Errorf("signers[%d]: %v", i, err)
 		}
 	}
