@@ -36,6 +36,8 @@ var fixtures = []string{
 	// Version 3 stores only strong validators; the schema is the same.
 	`UPDATE target_state SET etag = '"strong"' WHERE target_id = '00112233445566778899aabbccddeeff';`,
 	`INSERT INTO heartbeats (channel, sent, tried) VALUES ('webhook-1', '2026-01-03T00:00:00.000000000Z', '2026-01-03T00:00:00.000000000Z');`,
+	// Version 5 adds an index; a retired target is what it finds.
+	`INSERT INTO targets VALUES ('ffeeddccbbaa99887766554433221100', 'old', 'https://example.net/canary.txt', '2026-01-01T00:00:00.000000000Z', '2026-01-02T00:00:00.000000000Z');`,
 }
 
 // TestMigrateFromEveryVersion builds a database at every earlier schema
