@@ -44,6 +44,9 @@ func TestQueriesUseIndexes(t *testing.T) {
 		args    []any
 	}{
 		{"retired target", retiredTarget, []any{"a", "https://a.example/"}},
+		{"a target's canaries", targetCanaries, []any{"a"}},
+		{"a target's events", targetEvents, []any{"a"}},
+		{"a target's checks", targetChecks, []any{"a", 10}},
 	} {
 		plan := queryPlan(t, db, tc.q, tc.args...)
 		if strings.Contains(plan, "SCAN ") || !strings.Contains(plan, "USING INDEX") && !strings.Contains(plan, "USING COVERING INDEX") {
