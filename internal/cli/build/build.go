@@ -1,29 +1,30 @@
-package main
+// Package build says which build of canary is running: the version and
+// commit release builds stamp in, else what the Go toolchain recorded.
+package build
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
 	"strings"
-
-	"github.com/spf13/cobra"
 )
 
-// version and commit are set by release builds (release/build.sh) with
+// Version and Commit are what release builds (release/build.sh) set with
 //
 //	-ldflags "-X main.version=v0.3.0 -X main.commit=0123456789ab"
 //
-// Without them, the version comes from the build information the Go
+// and cmd/canary's main copies here before anything runs: the -X names
+// stay those of package main, which release scripts and packagers already
+// use. Without them, the version comes from the build information the Go
 // toolchain records in every binary: the module version for go install
 // module@version, and the VCS revision for a build in a git checkout.
 var (
-	version = ""
-	commit  = ""
+	Version = ""
+	Commit  = ""
 )
 
-// buildVersion is what canary version reports.
-type buildVersion struct {
+// Info is what canary version reports.
+type Info struct {
 	Version    string `json:"version"`               // v0.3.0, a pseudo-version, or (devel)
 	Commit     string `json:"commit,omitempty"`      // VCS revision, empty when unknown
 	CommitTime string `json:"commit_time,omitempty"` // RFC 3339, from the VCS
@@ -33,17 +34,17 @@ type buildVersion struct {
 	Module     string `json:"module,omitempty"`
 }
 
-// currentVersion describes the running binary.
-func currentVersion() buildVersion {
+// Current describes the running binary.
+func Current() Info {
 	info, _ := debug.ReadBuildInfo()
-	return readVersion(info, version, commit)
+	return Read(info, Version, Commit)
 }
 
-// readVersion combines the -ldflags values (which win when set) with the
+// Read combines the -ldflags values (which win when set) with the
 // toolchain's build information, which may be nil. It never invents a
 // version: without either, the binary says it is a development build.
-func readVersion(info *debug.BuildInfo, ldVersion, ldCommit string) buildVersion {
-	v := buildVersion{
+func Read(info *debug.BuildInfo, ldVersion, ldCommit string) Info {
+	v := Info{
 		Version:  ldVersion,
 		Commit:   ldCommit,
 		Go:       runtime.Version(),
@@ -101,7 +102,7 @@ func readVersion(info *debug.BuildInfo, ldVersion, ldCommit string) buildVersion
 
 // String is the text canary --version and canary version print after
 // "canary version ": v0.3.0 (commit 0123456789ab, go1.26.8).
-func (v buildVersion) String() string {
+func (v Info) String() string {
 	c := v.Commit
 	if c == "" {
 		c = "unknown"
@@ -111,44 +112,4 @@ func (v buildVersion) String() string {
 		dirty = ", dirty"
 	}
 	return fmt.Sprintf("%s (commit %s%s, %s)", v.Version, c, dirty, v.Go)
-}
-
-func newVersionCmd(io *streams) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "version",
-		Short: "Print the version, commit and Go toolchain of this binary",
-		Long: `Print canary's version, the commit it was built from and the Go toolchain
-that built it; "canary --version" prints the same line.
-
-Release binaries carry the version of their git tag. A binary built with
-go install module@version carries that module version; one built in a git
-checkout carries the commit, marked "dirty" when the tree had uncommitted
-changes. A build with neither says "(devel)" and "commit unknown": canary
-never invents a version.
-
---format json prints version, commit, commit_time, dirty, go, platform and
-module, for inventories and bug reports.`,
-		Example: `  canary version
-  canary version --format json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			v := currentVersion()
-			if format == "json" {
-				b, err := json.Marshal(v)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(io.Out, "%s\n", b)
-				return err
-			}
-			_, err := fmt.Fprintf(io.Out, "canary version %s\n", v)
-			return err
-		},
-	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	return cmd
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch"
@@ -52,7 +53,7 @@ recipient, 3 otherwise.`,
 			if err != nil {
 				return err
 			}
-			channels, err := watch.Channels(cfg.Alerts, ios.Getenv, userAgent())
+			channels, err := watch.Channels(cfg.Alerts, ios.Getenv, cmdutil.UserAgent())
 			if err != nil {
 				return err
 			}
@@ -78,7 +79,7 @@ recipient, 3 otherwise.`,
 				fmt.Fprintf(ios.Out, "%d of %d channel(s) delivered the test alert\n", len(results)-failed, len(results))
 			}
 			if failed > 0 {
-				return exitError{3}
+				return cmdutil.ExitError{Code: 3}
 			}
 			return nil
 		},

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/publish"
 	"github.com/canarykit/canarykit/verify"
@@ -70,7 +71,7 @@ weekends included.
 				return err
 			}
 			if s.Status != verify.OK {
-				return exitError{int(s.Status)}
+				return cmdutil.ExitError{Code: int(s.Status)}
 			}
 			return nil
 		},

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/keys"
 	"github.com/canarykit/canarykit/trust"
@@ -262,7 +263,7 @@ else ~/.local/state/canarykit/trust.json.`,
 	fl.StringArrayVar(&f.keys, "key", nil, keyFlagHelp)
 	fl.StringVar(&f.vks, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
 	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature file over SOURCE; repeatable")
-	addWebFlags(fl, &f.web) // the keys and a SOURCE URL are read through --proxy
+	cmdutil.AddWebFlags(fl, &f.web.WebFlags) // the keys and a SOURCE URL are read through --proxy
 	fl.BoolVar(&remove, "remove", false, "forget the pin for SOURCE")
 	fl.BoolVar(&list, "list", false, "print every pinned source")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")

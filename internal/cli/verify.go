@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -14,7 +14,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/verify"
 )
 
@@ -97,7 +99,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 				return err
 			}
 			if r.Status != verify.OK {
-				return exitError{int(r.Status)}
+				return cmdutil.ExitError{Code: int(r.Status)}
 			}
 			return nil
 		},
@@ -111,7 +113,7 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
 	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted (a file, - or a URL), to compare statements and the chain;\nwithout it, the one SOURCE names is looked for in the site's archive/ (see docs/VERIFICATION.md)")
 	fl.StringVar(&f.warnBefore, "warn-before", "7d", "warn this long before the canary expires")
 	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature over SOURCE (armored or binary), a file or a URL; repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
-	addWebFlags(fl, &f.web)
+	cmdutil.AddWebFlags(fl, &f.web.WebFlags)
 	addFreshnessFlags(fl, &f.fresh)
 	fl.StringVar(&f.maxAge, "max-age", "", "stale this long after issue, whatever expiry the canary claims (free-text canaries state none), e.g. 90d")
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
@@ -267,7 +269,7 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 	if bad == nil {
 		// A URL SOURCE shares one fetcher, made before the workers start.
 		for _, src := range sources {
-			if isURL(src) {
+			if source.IsURL(src) {
 				if _, err := f.web.get(); err != nil {
 					bad = verify.Unchecked("arguments", err)
 				}
@@ -297,7 +299,7 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 		return err
 	}
 	if worst != verify.OK {
-		return exitError{int(worst)}
+		return cmdutil.ExitError{Code: int(worst)}
 	}
 	return nil
 }

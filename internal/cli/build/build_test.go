@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"encoding/json"
@@ -44,19 +44,19 @@ func TestVersionString(t *testing.T) {
 			"v0.3.0", "abc123", "v0.3.0 (commit fedcba987654, go1.26.8)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := readVersion(tc.info, tc.ldVersion, tc.ldCommit).String(); got != tc.want {
+			if got := Read(tc.info, tc.ldVersion, tc.ldCommit).String(); got != tc.want {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
 		})
 	}
 	// No build information at all (debug.ReadBuildInfo failed).
-	if got := readVersion(nil, "", "").String(); !strings.HasPrefix(got, "(devel) (commit unknown, go") {
+	if got := Read(nil, "", "").String(); !strings.HasPrefix(got, "(devel) (commit unknown, go") {
 		t.Errorf("without build info: %q", got)
 	}
 }
 
 func TestVersionJSON(t *testing.T) {
-	v := readVersion(fakeBuildInfo("(devel)", "vcs.revision", "95fc63c0ffee1234", "vcs.time", "2026-12-07T12:53:50Z",
+	v := Read(fakeBuildInfo("(devel)", "vcs.revision", "95fc63c0ffee1234", "vcs.time", "2026-12-07T12:53:50Z",
 		"vcs.modified", "true", "GOOS", "windows", "GOARCH", "arm64"), "v0.3.0", "")
 	b, err := json.Marshal(v)
 	if err != nil {

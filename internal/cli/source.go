@@ -1,10 +1,11 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/source"
 )
 
@@ -16,13 +17,13 @@ type input = source.Input
 // readInput reads SOURCE: a file, - for standard input, or a URL.
 func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 	if source.IsURL(src) {
-		if _, err := f.web.get(); err != nil { // sets f.web.limit
+		if _, err := f.web.get(); err != nil { // sets f.web.Limit
 			return nil, err
 		}
 	}
 	in, err := source.Read(context.Background(), src, source.Options{
 		Fetcher: f.web.get,
-		Timeout: f.web.limit,
+		Timeout: f.web.Limit,
 		Sigs:    f.sigs,
 		Stdin:   ios.In,
 		Now:     ios.Now(),
@@ -34,7 +35,7 @@ func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
 			return nil, fmt.Errorf("%v with --sig", many)
 		}
 		if source.IsURL(src) && errors.As(err, &se) && !se.Signature && se.Err != nil {
-			return nil, explain(se.Err) // fetch.go: the flag that moves a limit
+			return nil, cmdutil.Explain(se.Err) // fetch.go: the flag that moves a limit
 		}
 		return nil, err
 	}

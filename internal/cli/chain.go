@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -293,7 +293,7 @@ func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.web.limit)
+	ctx, cancel := context.WithTimeout(context.Background(), f.web.Limit)
 	defer cancel()
 	res, err := fetcher.Get(ctx, cand.loc, nil)
 	switch {
@@ -337,7 +337,7 @@ func archivedSignatures(f *verifyFlags, cand candidate) [][]byte {
 	if err != nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.web.limit)
+	ctx, cancel := context.WithTimeout(context.Background(), f.web.Limit)
 	defer cancel()
 	sigs, _ := source.FetchSignatures(ctx, fetcher, cand.loc)
 	return sigs
@@ -349,7 +349,7 @@ func readPreviousFlag(ios *streams, f *verifyFlags) ([]byte, error) {
 	switch {
 	case f.previous == "-":
 		return source.ReadStdin(ios.In)
-	case isURL(f.previous):
+	case source.IsURL(f.previous):
 		fetcher, err := f.web.get()
 		if err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/cli/build"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
@@ -191,7 +193,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 			return fmt.Errorf("no target %q in the watch list", n)
 		}
 	}
-	channels, err := watch.Channels(cfg.Alerts, ios.Getenv, userAgent())
+	channels, err := watch.Channels(cfg.Alerts, ios.Getenv, cmdutil.UserAgent())
 	if err != nil {
 		return err
 	}
@@ -217,15 +219,15 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 
 	w := &watch.Watcher{
 		DB: db, Config: cfg, Parallel: f.parallel, Channels: watch.ChannelNames(cfg.Alerts),
-		FetchOptions: fetch.Options{UserAgent: userAgent()},
+		FetchOptions: fetch.Options{UserAgent: cmdutil.UserAgent()},
 	}
 	svc := &watch.Service{Watcher: w, Channels: channels, Now: now, Only: f.targets, MetricsFile: f.metricsFile, HTMLDir: f.html, Log: ios.Err}
-	v := currentVersion()
+	v := build.Current()
 	metrics.SetBuild(v.Version, v.Commit)
 	if every > 0 {
 		if err := svc.Serve(ctx, every, f.listen); err != nil {
 			verdict.Fprintf(ios.Err, "canary: %v\n", err)
-			return exitError{exitWatchdog}
+			return cmdutil.ExitError{Code: exitWatchdog}
 		}
 		return nil
 	}
@@ -241,7 +243,7 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 	if err != nil {
 		// History not written: the watchdog failed, not a canary.
 		verdict.Fprintf(ios.Err, "canary: %v\n", err)
-		return exitError{exitWatchdog}
+		return cmdutil.ExitError{Code: exitWatchdog}
 	}
 	applyRetention(ctx, ios, db, cfg, now()) // db.go
 	rep := redactReport(round.Report)
@@ -280,10 +282,10 @@ func runWatch(ctx context.Context, ios *streams, f *watchFlags) error {
 		status = verify.Worse(status, verify.Unknown)
 	}
 	if broken {
-		return exitError{exitWatchdog}
+		return cmdutil.ExitError{Code: exitWatchdog}
 	}
 	if status != verify.OK {
-		return exitError{int(status)}
+		return cmdutil.ExitError{Code: int(status)}
 	}
 	return nil
 }
@@ -324,8 +326,6 @@ func redactReport(rep *watch.Report) *watch.Report {
 	}
 	return &out
 }
-
-func userAgent() string { return "canarykit/" + version + " (+" + userAgentURL + ")" }
 
 func dirOf(path string) string {
 	for i := len(path) - 1; i >= 0; i-- {

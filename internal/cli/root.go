@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,54 +11,46 @@ import (
 	"golang.org/x/term"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/cli/build"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
 
-// streams are the command's input and output, injected so that tests can
-// drive commands without a terminal.
-type streams struct {
-	In         io.Reader
-	Out, Err   io.Writer
-	IsTerminal bool // stdin and stderr are a terminal: prompts are possible
-	Getenv     func(string) string
-	Now        func() time.Time
-}
+// Main runs canary with the process's streams; its result is the exit code.
+func Main(args []string) int { return Run(args, cmdutil.System()) }
 
-func systemStreams() *streams {
-	return &streams{
-		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		IsTerminal: term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd())),
-		Getenv:     os.Getenv,
-		Now:        time.Now,
-	}
-}
-
-// exitError carries an exit code other than the UNKNOWN given to errors.
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
-func run(args []string, io *streams) int {
-	cmd := newRootCmd(io, args)
+// Run runs canary with args and f: the whole program, in-process, for
+// main and for tests. It returns the exit code.
+func Run(args []string, f *cmdutil.Factory) int {
+	cmd := NewRootCmd(f, args)
 	cmd.SetArgs(args)
-	cmd.SetIn(io.In)
-	cmd.SetOut(io.Out)
-	cmd.SetErr(io.Err)
+	cmd.SetIn(f.In)
+	cmd.SetOut(f.Out)
+	cmd.SetErr(f.Err)
 	err := cmd.Execute()
-	var ee exitError
+	var ee cmdutil.ExitError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ee):
-		return ee.code
+		return ee.Code
 	}
 	// An error quotes what it could not use: a file name, a URL, a key's
 	// user ID, a server's answer. It is printed by the one escaping rule,
 	// lines kept, so that none of that reaches the terminal raw.
-	verdict.Fprintf(io.Err, "canary: %v\n", err)
+	verdict.Fprintf(f.Err, "canary: %v\n", err)
 	// Anything that stopped a command is "could not check" in the
 	// monitoring convention, never a verdict about a canary.
 	return int(verdict.Unknown)
+}
+
+// CommandNames are the top-level commands, in the order help lists them.
+func CommandNames() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return names
 }
 
 // commands are the top-level commands, in the order help lists them.
@@ -85,7 +76,9 @@ var commands = []struct {
 	{"version", newVersionCmd},
 }
 
-func newRootCmd(io *streams, args []string) *cobra.Command {
+// NewRootCmd is the canary command; with args, only the command args
+// name is built under it (see below), and with none the whole tree.
+func NewRootCmd(io *streams, args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "canary",
 		Short: "Issue, sign and verify warrant canaries",
@@ -100,7 +93,7 @@ Try it:      canary demo
 
 Exit codes follow the monitoring-plugin convention:
   0 OK, 1 WARNING, 2 CRITICAL (invalid, expired, tripped), 3 UNKNOWN (could not check).`,
-		Version:       currentVersion().String(),
+		Version:       build.Current().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -143,21 +136,9 @@ func passphrase(io *streams) canary.PassphraseFunc {
 	}
 }
 
-func parseTime(flag, s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("--%s %q is not an RFC 3339 time like 2026-01-31T12:00:00Z", flag, s)
-	}
-	return t, nil
-}
+func parseTime(flag, s string) (time.Time, error) { return cmdutil.ParseTime(flag, s) }
 
-func checkFormat(f string) error {
-	switch f {
-	case "text", "json":
-		return nil
-	}
-	return fmt.Errorf("--format %q: use text or json", f)
-}
+func checkFormat(f string) error { return cmdutil.CheckFormat(f) }
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ") + "\n"

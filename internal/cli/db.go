@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/watch"
 	"github.com/canarykit/canarykit/watch/store"
@@ -85,7 +86,7 @@ error, not a sound database.`,
 				fmt.Fprintln(ios.Out, "Restore it from a backup (canary db backup), or keep a copy and ask for help; do not delete it.")
 			}
 			if len(problems) > 0 {
-				return exitError{3}
+				return cmdutil.ExitError{Code: 3}
 			}
 			return nil
 		},
