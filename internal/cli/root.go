@@ -13,6 +13,8 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/cli/build"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
+	schemacmd "github.com/canarykit/canarykit/internal/cli/schema"
+	versioncmd "github.com/canarykit/canarykit/internal/cli/version"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
 
@@ -66,14 +68,14 @@ var commands = []struct {
 	{"status", newStatusCmd},
 	{"verify", newVerifyCmd},
 	{"trust", newTrustCmd},
-	{"schema", newSchemaCmd},
+	{"schema", func(f *cmdutil.Factory) *cobra.Command { return schemacmd.NewCmd(f, nil) }},
 	{"demo", newDemoCmd},
 	{"watch", newWatchCmd},
 	{"history", newHistoryCmd},
 	{"archive", newArchiveCmd},
 	{"db", newDBCmd},
 	{"notify", newNotifyCmd},
-	{"version", newVersionCmd},
+	{"version", func(f *cmdutil.Factory) *cobra.Command { return versioncmd.NewCmd(f, nil) }},
 }
 
 // NewRootCmd is the canary command; with args, only the command args

@@ -1,4 +1,5 @@
-package cli
+// Package version is canary version: which build this binary is.
+package version
 
 import (
 	"encoding/json"
@@ -7,10 +8,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/cli/build"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 )
 
-func newVersionCmd(io *streams) *cobra.Command {
-	var format string
+// Options are canary version's command line.
+type Options struct {
+	IO     *cmdutil.Factory
+	Format string
+}
+
+// NewCmd is canary version; runF, when not nil, runs instead of the
+// command, for tests of the flags.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit and Go toolchain of this binary",
@@ -29,22 +39,29 @@ module, for inventories and bug reports.`,
   canary version --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			v := build.Current()
-			if format == "json" {
-				b, err := json.Marshal(v)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(io.Out, "%s\n", b)
-				return err
-			}
-			_, err := fmt.Fprintf(io.Out, "canary version %s\n", v)
-			return err
+			return run(opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
 	return cmd
+}
+
+func run(opts *Options) error {
+	if err := cmdutil.CheckFormat(opts.Format); err != nil {
+		return err
+	}
+	v := build.Current()
+	if opts.Format == "json" {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(opts.IO.Out, "%s\n", b)
+		return err
+	}
+	_, err := fmt.Fprintf(opts.IO.Out, "canary version %s\n", v)
+	return err
 }
