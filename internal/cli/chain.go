@@ -148,7 +148,7 @@ func rememberedCanary(ios *streams, source string) (data []byte, c *canary.Canar
 	if source == "-" {
 		return nil, nil, ""
 	}
-	store, err := trust.DefaultPath(ios.Getenv)
+	store, err := ios.TrustStorePath()
 	if err != nil {
 		return nil, nil, ""
 	}
@@ -384,7 +384,7 @@ func rememberTrusted(ios *streams, r *verify.Result, source string, keep []byte,
 	if r.Status != verify.OK && r.Status != verify.Warning {
 		return // only a canary that verified is trusted
 	}
-	store, err := trust.DefaultPath(ios.Getenv)
+	store, err := ios.TrustStorePath()
 	if err != nil {
 		return // checkPin said so
 	}

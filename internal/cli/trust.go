@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 
@@ -36,124 +34,38 @@ func resolveKeys(f *verifyFlags) (openpgp.EntityList, error) {
 	return keys.Resolve(context.Background(), f.keys, keys.Options{HTTPClient: fetcher.Client(), VKS: f.vks})
 }
 
-// goodSigners are the distinct primary fingerprints of the good signatures,
-// in order, with a name for each to show.
-func goodSigners(r *verify.Result) (fps []string, names map[string]string) {
-	names = map[string]string{}
+// goodSigners are the distinct signers of the good signatures, in order.
+func goodSigners(r *verify.Result) []trust.Signer {
+	var out []trust.Signer
 	for _, s := range r.Signatures {
-		if s.Status == verify.SigGood && s.Fingerprint != "" && !slices.Contains(fps, s.Fingerprint) {
-			fps = append(fps, s.Fingerprint)
-			names[s.Fingerprint] = s.Signer
+		if s.Status == verify.SigGood && s.Fingerprint != "" && !slices.ContainsFunc(out, func(o trust.Signer) bool { return o.Fingerprint == s.Fingerprint }) {
+			out = append(out, trust.Signer{Fingerprint: s.Fingerprint, Name: s.Signer})
 		}
 	}
-	return fps, names
+	return out
 }
 
-func signerList(fps []string, names map[string]string) string {
-	var out []string
-	for _, fp := range fps {
-		if n := names[fp]; n != "" {
-			out = append(out, n+" ("+fp+")")
-		} else {
-			out = append(out, fp)
-		}
+func fingerprints(signers []trust.Signer) []string {
+	fps := make([]string, len(signers))
+	for i, s := range signers {
+		fps[i] = s.Fingerprint
 	}
-	return strings.Join(out, ", ")
+	return fps
 }
 
-// checkPin compares the canary's good signers with the trust store and adds
-// a "pin" check. With --pin the first signers seen for a source are pinned.
-// Without it a source pinned before is still checked: a reader who pinned
-// once stays protected even when a script forgets the flag.
+// checkPin adds the trust store's "pin" row for r (trust.CheckPin).
 func checkPin(ios *streams, r *verify.Result, source string, f *verifyFlags) {
-	if f.pin && source == "-" {
-		r.Add("pin", verify.Unknown, "--pin needs a file or URL to remember the signers of; standard input has no name")
-		return
+	row := trust.CheckPin(trust.PinCheck{
+		Source:   source,
+		Signers:  goodSigners(r),
+		Verified: r.Status == verify.OK || r.Status == verify.Warning,
+		Pin:      f.pin,
+		Path:     ios.TrustStorePath,
+		Now:      ios.Now(),
+	})
+	if !row.Skip {
+		r.Add("pin", row.Status, row.Message)
 	}
-	fps, names := goodSigners(r)
-	if len(fps) == 0 || source == "-" {
-		return // no good signature: the verdict already says so, and nothing is pinned
-	}
-	path, err := trust.DefaultPath(ios.Getenv)
-	if err != nil {
-		if f.pin {
-			r.Add("pin", verify.Unknown, err.Error())
-		}
-		return
-	}
-	if !f.pin {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return
-		}
-	}
-	st, err := trust.Open(path)
-	if err != nil {
-		r.Add("pin", verify.Unknown, err.Error())
-		return
-	}
-	// Pins follow only canaries that verified: a broken one must not
-	// establish trust, nor count as seen.
-	verified := r.Status == verify.OK || r.Status == verify.Warning
-	v := st.Check(source, fps)
-	switch v.Decision {
-	case trust.FirstUse:
-		if !f.pin {
-			return
-		}
-		if !verified {
-			r.Add("pin", verify.Unknown, "nothing pinned: the canary did not verify")
-			return
-		}
-		// (err, not a new one scoped to the if: Save's error must be seen.)
-		err := st.Record(source, fps, ios.Now())
-		if err == nil {
-			err = st.Save()
-		}
-		if ce, ok := errors.AsType[*trust.ConflictError](err); ok {
-			// Another run pinned other signers first: theirs is kept.
-			keyChanged(r, source, ce.Verdict, fps, names)
-			return
-		}
-		if err != nil {
-			r.Add("pin", verify.Warning, fmt.Sprintf("could not pin the signers: %v", err))
-			return
-		}
-		r.Add("pin", verify.OK, fmt.Sprintf("first use: pinned signer(s) %s for %s", signerList(fps, names), source))
-	case trust.Pinned:
-		msg := fmt.Sprintf("signed by pinned key(s) %s, pinned %s", signerList(fps, names), v.Entry.Pinned.Format("2006-01-02"))
-		if len(v.Absent) > 0 {
-			msg += fmt.Sprintf("; pinned key(s) %s did not sign this one", strings.Join(v.Absent, ", "))
-		}
-		if f.pin && verified {
-			err := st.Record(source, fps, ios.Now())
-			if err == nil {
-				err = st.Save()
-			}
-			if ce, ok := errors.AsType[*trust.ConflictError](err); ok {
-				// `canary trust` replaced the pin meanwhile.
-				keyChanged(r, source, ce.Verdict, fps, names)
-				return
-			}
-			if err != nil {
-				r.Add("pin", verify.Warning, msg+fmt.Sprintf("; could not update the trust store: %v", err))
-				return
-			}
-		}
-		r.Add("pin", verify.OK, msg)
-	case trust.Changed:
-		keyChanged(r, source, v, fps, names)
-	}
-}
-
-// keyChanged adds the CRITICAL "pin" check for signers fps that the pin in
-// v does not hold.
-func keyChanged(r *verify.Result, source string, v trust.Verdict, fps []string, names map[string]string) {
-	now := signerList(fps, names)
-	if len(v.Unpinned) < len(fps) {
-		now += "; not pinned: " + strings.Join(v.Unpinned, ", ")
-	}
-	r.Add("pin", verify.Critical, fmt.Sprintf("key changed: %s was signed by %s before, now by %s; if this is expected, run `canary trust %s` with the keys you trust",
-		source, strings.Join(v.Entry.Fingerprints, ", "), now, source))
 }
 
 func newTrustCmd(ios *streams) *cobra.Command {
@@ -183,7 +95,7 @@ else ~/.local/state/canarykit/trust.json.`,
 			if err := checkFormat(f.format); err != nil {
 				return err
 			}
-			path, err := trust.DefaultPath(ios.Getenv)
+			path, err := ios.TrustStorePath()
 			if err != nil {
 				return err
 			}
@@ -217,7 +129,8 @@ else ~/.local/state/canarykit/trust.json.`,
 			if r.Status != verify.OK && r.Status != verify.Warning {
 				return fmt.Errorf("not trusting the signers of %s: the canary does not verify (%s: %s)", source, r.Status, r.Summary)
 			}
-			fps, names := goodSigners(r)
+			signers := goodSigners(r)
+			fps := fingerprints(signers)
 			if len(fps) == 0 {
 				return fmt.Errorf("not trusting the signers of %s: no good signature by a key you gave", source)
 			}
@@ -236,7 +149,7 @@ else ~/.local/state/canarykit/trust.json.`,
 			key := trust.Normalize(source)
 			if len(added) == 0 && len(removed) == 0 {
 				return report(ios, f.format, key, path, fps, nil, nil,
-					fmt.Sprintf("No change: %s is already pinned to %s.\n", key, signerList(fps, names)))
+					fmt.Sprintf("No change: %s is already pinned to %s.\n", key, trust.Describe(signers)))
 			}
 			if _, err := st.Accept(source, fps, ios.Now()); err != nil {
 				return err
@@ -246,12 +159,12 @@ else ~/.local/state/canarykit/trust.json.`,
 			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "Pinned for %s:\n", key)
-			for _, fp := range fps {
+			for _, sg := range signers {
 				mark := "="
-				if slices.Contains(added, fp) {
+				if slices.Contains(added, sg.Fingerprint) {
 					mark = "+"
 				}
-				fmt.Fprintf(&b, "  %s %s\n", mark, signerList([]string{fp}, names))
+				fmt.Fprintf(&b, "  %s %s\n", mark, trust.Describe([]trust.Signer{sg}))
 			}
 			for _, fp := range removed {
 				fmt.Fprintf(&b, "  - %s (no longer accepted)\n", fp)
