@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -277,10 +275,22 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 			}
 		}
 	}
-	verdict, stop := verifyParallel(ios, sources, f, base, bad)
-	defer stop()
-	for i, src := range sources {
-		r := verdict(i)
+	// The SOURCEs are judged on up to --jobs goroutines (verify.Many),
+	// their verdicts taken in order.
+	verdicts := verify.Many(len(sources), base, f.jobs, func(i int, o verify.Options) *verify.Result {
+		return verifyOne(ios, sources[i], f, o)
+	})
+	if bad != nil {
+		verdicts = func(yield func(int, *verify.Result) bool) {
+			for i := range sources {
+				if c := *bad; !yield(i, &c) {
+					return
+				}
+			}
+		}
+	}
+	for i, r := range verdicts {
+		src := sources[i]
 		if bad == nil {
 			// In SOURCE order, in this goroutine: the trust store is
 			// read and written one canary at a time, as in a serial run.
@@ -302,69 +312,4 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 		return cmdutil.ExitError{Code: int(worst)}
 	}
 	return nil
-}
-
-// verifyParallel judges the SOURCEs on up to --jobs goroutines. verdict(i)
-// waits for the verdict of SOURCE i; they must be taken in order, and
-// stop must be called when done. Workers run at most a few SOURCEs ahead
-// of the verdict taken, so that memory stays flat however many there are.
-// Each worker has its own copy of the keys (canary.CloneKeys): go-crypto
-// caches self-signature checks inside them.
-func verifyParallel(ios *streams, sources []string, f *verifyFlags, base verify.Options, bad *verify.Result) (verdict func(int) *verify.Result, stop func()) {
-	if bad != nil {
-		return func(int) *verify.Result { c := *bad; return &c }, func() {}
-	}
-	jobs := f.jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	jobs = min(jobs, len(sources))
-	if jobs < 2 {
-		return func(i int) *verify.Result { return verifyOne(ios, sources[i], f, base) }, func() {}
-	}
-	keys := []verify.Options{base}
-	for len(keys) < jobs {
-		el, err := canary.CloneKeys(base.Keys)
-		if err != nil {
-			break // not expected (the keys were just read): fewer workers
-		}
-		o := base
-		o.Keys = el
-		keys = append(keys, o)
-	}
-	out := make([]chan *verify.Result, len(sources))
-	for i := range out {
-		out[i] = make(chan *verify.Result, 1)
-	}
-	done := make(chan struct{})
-	next := make(chan int)
-	window := make(chan struct{}, 4*len(keys))
-	go func() {
-		defer close(next)
-		for i := range sources {
-			select {
-			case window <- struct{}{}:
-			case <-done:
-				return
-			}
-			select {
-			case next <- i:
-			case <-done:
-				return
-			}
-		}
-	}()
-	for _, opts := range keys {
-		go func() {
-			for i := range next {
-				out[i] <- verifyOne(ios, sources[i], f, opts)
-			}
-		}()
-	}
-	verdict = func(i int) *verify.Result {
-		r := <-out[i]
-		<-window
-		return r
-	}
-	return verdict, sync.OnceFunc(func() { close(done) })
 }
