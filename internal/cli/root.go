@@ -14,6 +14,8 @@ import (
 	"github.com/canarykit/canarykit/internal/cli/build"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	schemacmd "github.com/canarykit/canarykit/internal/cli/schema"
+	trustcmd "github.com/canarykit/canarykit/internal/cli/trust"
+	verifycmd "github.com/canarykit/canarykit/internal/cli/verify"
 	versioncmd "github.com/canarykit/canarykit/internal/cli/version"
 	"github.com/canarykit/canarykit/internal/verdict"
 )
@@ -66,8 +68,8 @@ var commands = []struct {
 	{"cosign", newCosignCmd},
 	{"publish", newPublishCmd},
 	{"status", newStatusCmd},
-	{"verify", newVerifyCmd},
-	{"trust", newTrustCmd},
+	{"verify", func(f *cmdutil.Factory) *cobra.Command { return verifycmd.NewCmd(f, nil) }},
+	{"trust", func(f *cmdutil.Factory) *cobra.Command { return trustcmd.NewCmd(f, nil) }},
 	{"schema", func(f *cmdutil.Factory) *cobra.Command { return schemacmd.NewCmd(f, nil) }},
 	{"demo", newDemoCmd},
 	{"watch", newWatchCmd},

@@ -1,4 +1,4 @@
-package cli
+package verify
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/freshness/freshnesstest"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 )
 
 // TestNeighbours checks what readURL finds beside a canary: SOURCE.asc and
@@ -52,9 +53,9 @@ func TestNeighbours(t *testing.T) {
 		}
 	}))
 	defer s.Close()
-	ios := &streams{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }}
+	ios := &cmdutil.Factory{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }}
 
-	in, err := readInput(ios, s.URL+"/plain.txt", &verifyFlags{})
+	in, err := readInput(ios, s.URL+"/plain.txt", &Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestNeighbours(t *testing.T) {
 		t.Errorf("source: %+v", in.Source)
 	}
 
-	in, err = readInput(ios, s.URL+"/signed.txt", &verifyFlags{sigs: []string{s.URL + "/given.sig"}})
+	in, err = readInput(ios, s.URL+"/signed.txt", &Options{Sigs: []string{s.URL + "/given.sig"}})
 	if err != nil {
 		t.Fatal(err)
 	}

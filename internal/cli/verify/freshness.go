@@ -1,8 +1,7 @@
-package cli
+package verify
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -32,8 +31,8 @@ func addFreshnessFlags(fl *pflag.FlagSet, f *freshnessFlags) {
 
 // freshnessOptions turns the flags into verify's options; found are the
 // timestamp files found beside SOURCE, used unless --tsr names others.
-func freshnessOptions(f *verifyFlags, found [][]byte) (verify.FreshnessOptions, error) {
-	fr := &f.fresh
+func freshnessOptions(f *Options, found [][]byte) (verify.FreshnessOptions, error) {
+	fr := &f.Fresh
 	o := verify.FreshnessOptions{Tokens: found, Require: fr.require, Online: fr.online, BlockAPI: fr.blockAPI}
 	if fr.tsaRoots != "" {
 		roots, err := tsa.LoadRoots(fr.tsaRoots)
@@ -56,29 +55,11 @@ func freshnessOptions(f *verifyFlags, found [][]byte) (verify.FreshnessOptions, 
 		// The block API is asked with the run's Fetcher, so through the
 		// same proxy as the canary and its keys: --proxy socks5://...
 		// (Tor) hides this request too, and --timeout bounds it.
-		fetcher, err := f.web.get()
+		fetcher, err := f.Web.Get()
 		if err != nil {
 			return o, err
 		}
 		o.Client = fetcher.Client()
 	}
 	return o, nil
-}
-
-// freshnessNotes tells the publisher, on standard error, which optional
-// freshness sources were left out, where the timestamp files are, and that
-// drafts carry no proofs.
-func freshnessNotes(io *streams, def *canary.Definition, res *canary.Issued, draft bool) {
-	if draft {
-		if !def.Freshness.Empty() {
-			fmt.Fprintln(io.Err, "note: freshness proofs are collected only when canary issue signs; this draft carries none")
-		}
-		return
-	}
-	for _, n := range res.Notes {
-		fmt.Fprintln(io.Err, "note: "+n)
-	}
-	for i := range res.Tokens {
-		fmt.Fprintf(io.Err, "Timestamp: %s (publish it beside the canary)\n", filepath.Join(filepath.Dir(res.Path), canary.TokenName(canary.CurrentFile, i)))
-	}
 }

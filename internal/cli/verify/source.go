@@ -1,4 +1,4 @@
-package cli
+package verify
 
 import (
 	"context"
@@ -15,16 +15,16 @@ import (
 type input = source.Input
 
 // readInput reads SOURCE: a file, - for standard input, or a URL.
-func readInput(ios *streams, src string, f *verifyFlags) (*input, error) {
+func readInput(ios *cmdutil.Factory, src string, f *Options) (*input, error) {
 	if source.IsURL(src) {
-		if _, err := f.web.get(); err != nil { // sets f.web.Limit
+		if _, err := f.Web.Get(); err != nil { // sets f.Web.Limit
 			return nil, err
 		}
 	}
 	in, err := source.Read(context.Background(), src, source.Options{
-		Fetcher: f.web.get,
-		Timeout: f.web.Limit,
-		Sigs:    f.sigs,
+		Fetcher: f.Web.Get,
+		Timeout: f.Web.Limit,
+		Sigs:    f.Sigs,
 		Stdin:   ios.In,
 		Now:     ios.Now(),
 	})

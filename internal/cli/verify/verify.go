@@ -1,4 +1,4 @@
-package cli
+package verify
 
 import (
 	"bufio"
@@ -18,28 +18,34 @@ import (
 	"github.com/canarykit/canarykit/verify"
 )
 
-// verifyFlags are the reader's choices; each capability (keys, detached
-// signatures, fetching, freshness) reads its own fields.
-type verifyFlags struct {
-	keys       []string
-	sigs       []string
-	threshold  int
-	at         string
-	previous   string
-	warnBefore string
-	maxAge     string
-	format     string
-	jobs       int
-	pin        bool   // trust.go: pin the signers on first use
-	vks        string // key server for vks: keys and bare fingerprints
-	perfdata   bool   // Nagios-style performance data on the first line
+// Options are canary verify's command line: the reader's choices; each
+// capability (keys, detached signatures, fetching, freshness) reads its
+// own fields.
+type Options struct {
+	IO      *cmdutil.Factory
+	Sources []string
 
-	web   webFlags       // fetch.go: a SOURCE that is a URL
-	fresh freshnessFlags // freshness.go: proofs of when it was signed
+	Keys       []string
+	Sigs       []string
+	Threshold  int
+	At         string
+	Previous   string
+	WarnBefore string
+	MaxAge     string
+	Format     string
+	Jobs       int
+	Pin        bool   // pin the signers on first use (trust.CheckPin)
+	VKS        string // key server for vks: keys and bare fingerprints
+	Perfdata   bool   // Nagios-style performance data on the first line
+
+	Web   cmdutil.WebFlags // a SOURCE that is a URL, and every other read
+	Fresh freshnessFlags   // freshness.go: proofs of when it was signed
 }
 
-func newVerifyCmd(ios *streams) *cobra.Command {
-	f := &verifyFlags{}
+// NewCmd is canary verify; runF, when not nil, runs instead of the
+// command, for tests of the flags.
+func NewCmd(ios *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	f := &Options{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "verify SOURCE... --key FILE",
 		Short: "Check that a canary is authentic, fresh and unchanged",
@@ -84,45 +90,56 @@ the change with "canary trust SOURCE". See docs/KEYS.md.`,
   canary verify archive/*.txt --key example.pub.asc --format json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(f.format); err != nil {
-				return err
+			f.Sources = args
+			if runF != nil {
+				return runF(f)
 			}
-			if len(args) > 1 {
-				return verifyMany(ios, args, f)
-			}
-			r, keep := verifyChained(ios, args[0], f) // chain.go
-			checkPin(ios, r, args[0], f)
-			rememberTrusted(ios, r, args[0], keep, f)
-			if err := writeResult(ios.Out, r, f.format, textOptions(ios, ios.Out, f)); err != nil {
-				return err
-			}
-			if r.Status != verify.OK {
-				return cmdutil.ExitError{Code: int(r.Status)}
-			}
-			return nil
+			return run(f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.keys, "key", nil, keyFlagHelp)
-	fl.BoolVar(&f.pin, "pin", false, "remember SOURCE's signers on first use; a later key change is CRITICAL (see canary trust)")
-	fl.StringVar(&f.vks, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
-	fl.IntVar(&f.threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
-	fl.StringVar(&f.at, "at", "", "judge the canary as of this RFC 3339 time (default now)")
-	fl.StringVar(&f.previous, "previous", "", "the last canary you trusted (a file, - or a URL), to compare statements and the chain;\nwithout it, the one SOURCE names is looked for in the site's archive/ (see docs/VERIFICATION.md)")
-	fl.StringVar(&f.warnBefore, "warn-before", "7d", "warn this long before the canary expires")
-	fl.StringArrayVar(&f.sigs, "sig", nil, "detached signature over SOURCE (armored or binary), a file or a URL; repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
-	cmdutil.AddWebFlags(fl, &f.web.WebFlags)
-	addFreshnessFlags(fl, &f.fresh)
-	fl.StringVar(&f.maxAge, "max-age", "", "stale this long after issue, whatever expiry the canary claims (free-text canaries state none), e.g. 90d")
-	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
-	fl.BoolVar(&f.perfdata, "perfdata", false, "text output: append Nagios-style performance data to the verdict line (| days_left=N serial=N signers=N)")
-	fl.IntVarP(&f.jobs, "jobs", "j", 0, "with several SOURCEs: how many to check at once (default: one per CPU); verdicts are printed in order")
+	fl.StringArrayVar(&f.Keys, "key", nil, KeyFlagHelp)
+	fl.BoolVar(&f.Pin, "pin", false, "remember SOURCE's signers on first use; a later key change is CRITICAL (see canary trust)")
+	fl.StringVar(&f.VKS, "vks", keys.DefaultVKS, "key server for vks: keys and bare fingerprints")
+	fl.IntVar(&f.Threshold, "threshold", 1, "distinct keys that must have signed (the canary's own threshold applies if higher)")
+	fl.StringVar(&f.At, "at", "", "judge the canary as of this RFC 3339 time (default now)")
+	fl.StringVar(&f.Previous, "previous", "", "the last canary you trusted (a file, - or a URL), to compare statements and the chain;\nwithout it, the one SOURCE names is looked for in the site's archive/ (see docs/VERIFICATION.md)")
+	fl.StringVar(&f.WarnBefore, "warn-before", "7d", "warn this long before the canary expires")
+	fl.StringArrayVar(&f.Sigs, "sig", nil, "detached signature over SOURCE (armored or binary), a file or a URL; repeatable.\nWithout it, SOURCE.asc, SOURCE.sig, SOURCE.sig.* and SOURCE.asc.* are used when SOURCE is not clearsigned")
+	cmdutil.AddWebFlags(fl, &f.Web)
+	addFreshnessFlags(fl, &f.Fresh)
+	fl.StringVar(&f.MaxAge, "max-age", "", "stale this long after issue, whatever expiry the canary claims (free-text canaries state none), e.g. 90d")
+	fl.StringVarP(&f.Format, "format", "f", "text", "output format: text or json")
+	fl.BoolVar(&f.Perfdata, "perfdata", false, "text output: append Nagios-style performance data to the verdict line (| days_left=N serial=N signers=N)")
+	fl.IntVarP(&f.Jobs, "jobs", "j", 0, "with several SOURCEs: how many to check at once (default: one per CPU); verdicts are printed in order")
 	return cmd
 }
 
-// runVerify turns every problem with the arguments into an UNKNOWN verdict,
-// so that JSON readers always get one object with a status.
-func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
+func run(f *Options) error {
+	ios := f.IO
+	if err := cmdutil.CheckFormat(f.Format); err != nil {
+		return err
+	}
+	if len(f.Sources) > 1 {
+		return verifyMany(ios, f.Sources, f)
+	}
+	r, keep := verifyChained(ios, f.Sources[0], f) // chain.go
+	checkPin(ios, r, f.Sources[0], f)
+	rememberTrusted(ios, r, f.Sources[0], keep, f)
+	if err := writeResult(ios.Out, r, f.Format, textOptions(ios, ios.Out, f)); err != nil {
+		return err
+	}
+	if r.Status != verify.OK {
+		return cmdutil.ExitError{Code: int(r.Status)}
+	}
+	return nil
+}
+
+// Judge is the verdict on one SOURCE, without following the chain or
+// pinning (canary trust judges with it). It turns every problem with the
+// arguments into an UNKNOWN verdict, so that JSON readers always get one
+// object with a status.
+func Judge(ios *cmdutil.Factory, source string, f *Options) *verify.Result {
 	base, bad := verifyBase(ios, f)
 	if bad != nil {
 		return bad
@@ -133,32 +150,32 @@ func runVerify(ios *streams, source string, f *verifyFlags) *verify.Result {
 // verifyBase reads what every SOURCE is judged with: the options, the
 // keys (parsed once: parsing a key is as costly as checking a canary) and
 // the previous canary. bad, when not nil, is the UNKNOWN verdict to give.
-func verifyBase(ios *streams, f *verifyFlags) (opts verify.Options, bad *verify.Result) {
-	opts = verify.Options{Threshold: f.threshold, At: ios.Now()}
-	if f.threshold < 1 {
-		return opts, verify.Unchecked("arguments", fmt.Errorf("--threshold %d: must be 1 or more", f.threshold))
+func verifyBase(ios *cmdutil.Factory, f *Options) (opts verify.Options, bad *verify.Result) {
+	opts = verify.Options{Threshold: f.Threshold, At: ios.Now()}
+	if f.Threshold < 1 {
+		return opts, verify.Unchecked("arguments", fmt.Errorf("--threshold %d: must be 1 or more", f.Threshold))
 	}
-	if f.at != "" {
-		t, err := parseTime("at", f.at)
+	if f.At != "" {
+		t, err := cmdutil.ParseTime("at", f.At)
 		if err != nil {
 			return opts, verify.Unchecked("arguments", err)
 		}
 		opts.At = t
 	}
-	wb, err := canary.ParseDuration(f.warnBefore)
+	wb, err := canary.ParseDuration(f.WarnBefore)
 	if err != nil {
 		return opts, verify.Unchecked("arguments", fmt.Errorf("--warn-before: %v", err))
 	}
 	opts.WarnBefore = wb
-	if f.maxAge != "" {
-		if opts.MaxAge, err = canary.ParseDuration(f.maxAge); err != nil {
+	if f.MaxAge != "" {
+		if opts.MaxAge, err = canary.ParseDuration(f.MaxAge); err != nil {
 			return opts, verify.Unchecked("arguments", fmt.Errorf("--max-age: %v", err))
 		}
 	}
 	if opts.Keys, err = resolveKeys(f); err != nil {
 		return opts, verify.Unchecked("key", err)
 	}
-	if f.previous != "" {
+	if f.Previous != "" {
 		if opts.Previous, err = readPreviousFlag(ios, f); err != nil { // chain.go: a file, - or a URL
 			return opts, verify.Unchecked("previous", fmt.Errorf("cannot read --previous: %v", err))
 		}
@@ -170,13 +187,13 @@ func verifyBase(ios *streams, f *verifyFlags) (opts verify.Options, bad *verify.
 }
 
 // verifyOne reads SOURCE and judges it with the options of verifyBase.
-func verifyOne(ios *streams, source string, f *verifyFlags, opts verify.Options) *verify.Result {
+func verifyOne(ios *cmdutil.Factory, source string, f *Options, opts verify.Options) *verify.Result {
 	in, err := readInput(ios, source, f)
 	if err != nil {
 		return verify.Unchecked("input", err)
 	}
 	opts.Signatures = in.Sigs
-	if len(f.fresh.tokens) == 0 {
+	if len(f.Fresh.tokens) == 0 {
 		// The timestamp files found beside SOURCE, unless --tsr named others.
 		opts.Freshness.Tokens = in.Tokens
 	}
@@ -196,10 +213,10 @@ func writeResult(w io.Writer, r *verify.Result, format string, o verify.TextOpti
 // words in colour only when out is a terminal and NO_COLOR is not set
 // (https://no-color.org); performance data with --perfdata, its days
 // counted from the moment judged (--at, or now).
-func textOptions(ios *streams, out io.Writer, f *verifyFlags) verify.TextOptions {
-	o := verify.TextOptions{Perfdata: f.perfdata, At: ios.Now()}
-	if f.at != "" {
-		if t, err := parseTime("at", f.at); err == nil {
+func textOptions(ios *cmdutil.Factory, out io.Writer, f *Options) verify.TextOptions {
+	o := verify.TextOptions{Perfdata: f.Perfdata, At: ios.Now()}
+	if f.At != "" {
+		if t, err := cmdutil.ParseTime("at", f.At); err == nil {
 			o.At = t
 		}
 	}
@@ -221,7 +238,7 @@ func useColor(out io.Writer, getenv func(string) string) bool {
 // verifyMany judges each SOURCE in turn with keys read once, printing each
 // verdict as soon as it is known, so that memory stays flat over an
 // archive of thousands of canaries. The exit code is the worst verdict.
-func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
+func verifyMany(ios *cmdutil.Factory, sources []string, f *Options) error {
 	// What a verdict allocates is garbage as soon as it is printed, and
 	// the live heap (the keys, one canary) stays small: letting the heap
 	// grow to five times it before collecting cuts the collector's share
@@ -235,13 +252,13 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 	worst := verify.OK
 	emit := func(src string, r *verify.Result) error {
 		worst = verify.Worse(worst, r.Status)
-		if f.format != "json" {
+		if f.Format != "json" {
 			fmt.Fprintf(out, "== %s\n", src)
 		}
-		if err := writeResult(out, r, f.format, textOpts); err != nil {
+		if err := writeResult(out, r, f.Format, textOpts); err != nil {
 			return err
 		}
-		if f.format != "json" {
+		if f.Format != "json" {
 			out.WriteByte('\n')
 		}
 		return nil
@@ -257,7 +274,7 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 	var base verify.Options
 	var bad *verify.Result
 	switch {
-	case f.previous != "" || len(f.sigs) > 0 || len(f.fresh.tokens) > 0:
+	case f.Previous != "" || len(f.Sigs) > 0 || len(f.Fresh.tokens) > 0:
 		bad = verify.Unchecked("arguments", fmt.Errorf("--previous, --sig and --tsr belong to one canary: give a single SOURCE with them"))
 	case stdin > 1:
 		bad = verify.Unchecked("arguments", fmt.Errorf("standard input (-) can be read only once"))
@@ -268,7 +285,7 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 		// A URL SOURCE shares one fetcher, made before the workers start.
 		for _, src := range sources {
 			if source.IsURL(src) {
-				if _, err := f.web.get(); err != nil {
+				if _, err := f.Web.Get(); err != nil {
 					bad = verify.Unchecked("arguments", err)
 				}
 				break
@@ -277,7 +294,7 @@ func verifyMany(ios *streams, sources []string, f *verifyFlags) error {
 	}
 	// The SOURCEs are judged on up to --jobs goroutines (verify.Many),
 	// their verdicts taken in order.
-	verdicts := verify.Many(len(sources), base, f.jobs, func(i int, o verify.Options) *verify.Result {
+	verdicts := verify.Many(len(sources), base, f.Jobs, func(i int, o verify.Options) *verify.Result {
 		return verifyOne(ios, sources[i], f, o)
 	})
 	if bad != nil {

@@ -1,4 +1,4 @@
-package cli
+package verify
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/fetch"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/source"
 	"github.com/canarykit/canarykit/trust"
@@ -43,8 +44,8 @@ import (
 // verifyChained is runVerify for a single SOURCE, following the chain.
 // keep is the canary as judged (the block, or the signed file), to be
 // remembered with --pin once the verdict is known (rememberTrusted).
-func verifyChained(ios *streams, source string, f *verifyFlags) (r *verify.Result, keep []byte) {
-	if f.previous == "-" && source == "-" {
+func verifyChained(ios *cmdutil.Factory, source string, f *Options) (r *verify.Result, keep []byte) {
+	if f.Previous == "-" && source == "-" {
 		return verify.Unchecked("arguments", errors.New("standard input can be read only once: give SOURCE or --previous as a file or URL")), nil
 	}
 	opts, bad := verifyBase(ios, f)
@@ -56,7 +57,7 @@ func verifyChained(ios *streams, source string, f *verifyFlags) (r *verify.Resul
 		return verify.Unchecked("input", err), nil
 	}
 	opts.Signatures = in.Sigs
-	if len(f.fresh.tokens) == 0 {
+	if len(f.Fresh.tokens) == 0 {
 		opts.Freshness.Tokens = in.Tokens
 	}
 	judge := func(o verify.Options) *verify.Result {
@@ -65,7 +66,7 @@ func verifyChained(ios *streams, source string, f *verifyFlags) (r *verify.Resul
 		return r
 	}
 	r = judge(opts)
-	if f.previous != "" || r.Canary == nil {
+	if f.Previous != "" || r.Canary == nil {
 		return r, judged(in, r)
 	}
 	c := r.Canary
@@ -102,7 +103,7 @@ func notCompared(why string) verify.Check {
 
 // findPrevious finds the canary to compare c with, and the row that says
 // which one, or, when it returns nil, why none.
-func findPrevious(ios *streams, source string, in *input, c *canary.Canary, f *verifyFlags, opts verify.Options) ([]byte, verify.Check) {
+func findPrevious(ios *cmdutil.Factory, source string, in *input, c *canary.Canary, f *Options, opts verify.Options) ([]byte, verify.Check) {
 	last, lastC, store := rememberedCanary(ios, source)
 	useLast := func() ([]byte, verify.Check) {
 		return last, verify.Check{Name: "chain", Status: verify.OK,
@@ -144,7 +145,7 @@ func findPrevious(ios *streams, source string, in *input, c *canary.Canary, f *v
 
 // rememberedCanary reads the last canary trusted from source (with --pin),
 // if any, and the store it is kept beside.
-func rememberedCanary(ios *streams, source string) (data []byte, c *canary.Canary, store string) {
+func rememberedCanary(ios *cmdutil.Factory, source string) (data []byte, c *canary.Canary, store string) {
 	if source == "-" {
 		return nil, nil, ""
 	}
@@ -232,7 +233,7 @@ func archiveCandidates(source string, in *input, n uint64) []candidate {
 
 // fromArchive looks for c's predecessor in the site's archive, checks it
 // by digest, and verifies it with the reader's keys.
-func fromArchive(source string, in *input, c *canary.Canary, f *verifyFlags, opts verify.Options) ([]byte, verify.Check) {
+func fromArchive(source string, in *input, c *canary.Canary, f *Options, opts verify.Options) ([]byte, verify.Check) {
 	cands := archiveCandidates(source, in, c.Serial-1)
 	var missing, failed []string
 	var mismatch *verify.Check
@@ -285,15 +286,15 @@ func fromArchive(source string, in *input, c *canary.Canary, f *verifyFlags, opt
 
 // readCandidate reads the archived canary at cand; absence is
 // fs.ErrNotExist.
-func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
+func readCandidate(f *Options, cand candidate) ([]byte, error) {
 	if !cand.url {
 		return source.ReadFile(cand.loc)
 	}
-	fetcher, err := f.web.get()
+	fetcher, err := f.Web.Get()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.web.Limit)
+	ctx, cancel := context.WithTimeout(context.Background(), f.Web.Limit)
 	defer cancel()
 	res, err := fetcher.Get(ctx, cand.loc, nil)
 	switch {
@@ -308,7 +309,7 @@ func readCandidate(f *verifyFlags, cand candidate) ([]byte, error) {
 // notGenuine verifies the predecessor with the reader's keys as of its
 // own issue (it may have expired since: that is not its fault), and says
 // why it is not authentic, or "".
-func notGenuine(data []byte, cand candidate, f *verifyFlags, opts verify.Options) string {
+func notGenuine(data []byte, cand candidate, f *Options, opts verify.Options) string {
 	text, _ := signedText(data)
 	p, err := canary.Parse(text)
 	if err != nil {
@@ -328,16 +329,16 @@ func notGenuine(data []byte, cand candidate, f *verifyFlags, opts verify.Options
 
 // archivedSignatures finds the detached signatures beside an archived
 // canary, as for SOURCE.
-func archivedSignatures(f *verifyFlags, cand candidate) [][]byte {
+func archivedSignatures(f *Options, cand candidate) [][]byte {
 	if !cand.url {
 		sigs, _ := source.NeighbourSignatures(cand.loc)
 		return sigs
 	}
-	fetcher, err := f.web.get()
+	fetcher, err := f.Web.Get()
 	if err != nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.web.Limit)
+	ctx, cancel := context.WithTimeout(context.Background(), f.Web.Limit)
 	defer cancel()
 	sigs, _ := source.FetchSignatures(ctx, fetcher, cand.loc)
 	return sigs
@@ -345,16 +346,16 @@ func archivedSignatures(f *verifyFlags, cand candidate) [][]byte {
 
 // readPreviousFlag reads --previous: a file, - for standard input, or a
 // URL (a canary file, or a web page with one signed block).
-func readPreviousFlag(ios *streams, f *verifyFlags) ([]byte, error) {
+func readPreviousFlag(ios *cmdutil.Factory, f *Options) ([]byte, error) {
 	switch {
-	case f.previous == "-":
+	case f.Previous == "-":
 		return source.ReadStdin(ios.In)
-	case source.IsURL(f.previous):
-		fetcher, err := f.web.get()
+	case source.IsURL(f.Previous):
+		fetcher, err := f.Web.Get()
 		if err != nil {
 			return nil, err
 		}
-		res, err := fetcher.Get(context.Background(), f.previous, nil)
+		res, err := fetcher.Get(context.Background(), f.Previous, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -363,22 +364,22 @@ func readPreviousFlag(ios *streams, f *verifyFlags) ([]byte, error) {
 			case 1:
 				return blocks[0], nil
 			case 0:
-				return nil, fmt.Errorf("%s is a web page with no signed canary on it", redact.URL(f.previous))
+				return nil, fmt.Errorf("%s is a web page with no signed canary on it", redact.URL(f.Previous))
 			default:
-				return nil, fmt.Errorf("%s is a web page with %d signed blocks; give the URL of the canary you trusted itself", redact.URL(f.previous), len(blocks))
+				return nil, fmt.Errorf("%s is a web page with %d signed blocks; give the URL of the canary you trusted itself", redact.URL(f.Previous), len(blocks))
 			}
 		}
 		return res.Body, nil
 	}
-	return canary.ReadFile(f.previous)
+	return canary.ReadFile(f.Previous)
 }
 
 // rememberTrusted keeps the canary judged as the last one trusted from
 // source, with --pin, once it verified, so that the next run compares
 // with it (findPrevious). It adds a "remembered" row, or a warning when
 // it could not.
-func rememberTrusted(ios *streams, r *verify.Result, source string, keep []byte, f *verifyFlags) {
-	if !f.pin || source == "-" || r.Canary == nil || keep == nil {
+func rememberTrusted(ios *cmdutil.Factory, r *verify.Result, source string, keep []byte, f *Options) {
+	if !f.Pin || source == "-" || r.Canary == nil || keep == nil {
 		return
 	}
 	if r.Status != verify.OK && r.Status != verify.Warning {

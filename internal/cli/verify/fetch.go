@@ -1,4 +1,4 @@
-package cli
+package verify
 
 import (
 	"github.com/canarykit/canarykit/source"
