@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,11 @@ import (
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/cli/build"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
+	democmd "github.com/canarykit/canarykit/internal/cli/demo"
+	historycmd "github.com/canarykit/canarykit/internal/cli/history"
+	notifycmd "github.com/canarykit/canarykit/internal/cli/notify"
 	schemacmd "github.com/canarykit/canarykit/internal/cli/schema"
+	statuscmd "github.com/canarykit/canarykit/internal/cli/status"
 	trustcmd "github.com/canarykit/canarykit/internal/cli/trust"
 	verifycmd "github.com/canarykit/canarykit/internal/cli/verify"
 	versioncmd "github.com/canarykit/canarykit/internal/cli/version"
@@ -67,16 +70,16 @@ var commands = []struct {
 	{"issue", newIssueCmd},
 	{"cosign", newCosignCmd},
 	{"publish", newPublishCmd},
-	{"status", newStatusCmd},
+	{"status", func(f *cmdutil.Factory) *cobra.Command { return statuscmd.NewCmd(f, nil) }},
 	{"verify", func(f *cmdutil.Factory) *cobra.Command { return verifycmd.NewCmd(f, nil) }},
 	{"trust", func(f *cmdutil.Factory) *cobra.Command { return trustcmd.NewCmd(f, nil) }},
 	{"schema", func(f *cmdutil.Factory) *cobra.Command { return schemacmd.NewCmd(f, nil) }},
-	{"demo", newDemoCmd},
+	{"demo", func(f *cmdutil.Factory) *cobra.Command { return democmd.NewCmd(f, nil) }},
 	{"watch", newWatchCmd},
-	{"history", newHistoryCmd},
-	{"archive", newArchiveCmd},
+	{"history", func(f *cmdutil.Factory) *cobra.Command { return historycmd.NewCmd(f, nil) }},
+	{"archive", func(f *cmdutil.Factory) *cobra.Command { return historycmd.NewArchiveCmd(f, nil) }},
 	{"db", newDBCmd},
-	{"notify", newNotifyCmd},
+	{"notify", func(f *cmdutil.Factory) *cobra.Command { return notifycmd.NewCmd(f, nil) }},
 	{"version", func(f *cmdutil.Factory) *cobra.Command { return versioncmd.NewCmd(f, nil) }},
 }
 
@@ -143,7 +146,3 @@ func passphrase(io *streams) canary.PassphraseFunc {
 func parseTime(flag, s string) (time.Time, error) { return cmdutil.ParseTime(flag, s) }
 
 func checkFormat(f string) error { return cmdutil.CheckFormat(f) }
-
-func indent(s string) string {
-	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ") + "\n"
-}

@@ -6,6 +6,7 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -74,4 +75,23 @@ func CheckFormat(f string) error {
 		return nil
 	}
 	return fmt.Errorf("--format %q: use text or json", f)
+}
+
+// At is the moment a command judges or writes as of: --at when given (an
+// RFC 3339 time), else now.
+func (f *Factory) At(at string) (time.Time, error) {
+	if at == "" {
+		return f.Now(), nil
+	}
+	return ParseTime("at", at)
+}
+
+// OpenHistory opens the history a watchdog already wrote (flag, else the
+// default), for the commands that read or amend it; it never makes one.
+func (f *Factory) OpenHistory(ctx context.Context, flag string) (*store.DB, error) {
+	path, err := f.DBPath(flag)
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenExisting(ctx, path)
 }

@@ -1,20 +1,31 @@
-package cli
+// Package demo is canary demo: a canary's whole life, offline.
+package demo
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/verify"
 )
 
-func newDemoCmd(ios *streams) *cobra.Command {
-	var keep bool
+// Options are canary demo's command line.
+type Options struct {
+	IO   *cmdutil.Factory
+	Keep bool
+}
+
+// NewCmd is canary demo; runF, when not nil, runs instead of the
+// command, for tests of the flags.
+func NewCmd(ios *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Show the whole life of a canary in a temporary directory",
@@ -25,23 +36,30 @@ the temporary directory is touched.`,
 		Example: "  go run ./cmd/canary demo\n  canary demo --keep",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := os.MkdirTemp("", "canary-demo-")
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if keep {
-				fmt.Fprintf(ios.Out, "Working in %s (kept afterwards)\n\n", dir)
-			} else {
-				defer os.RemoveAll(dir)
-			}
-			return runDemo(ios, dir)
+			return run(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary directory to look at the files")
+	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "keep the temporary directory to look at the files")
 	return cmd
 }
 
-func runDemo(ios *streams, dir string) error {
+func run(opts *Options) error {
+	dir, err := os.MkdirTemp("", "canary-demo-")
+	if err != nil {
+		return err
+	}
+	if opts.Keep {
+		fmt.Fprintf(opts.IO.Out, "Working in %s (kept afterwards)\n\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	return runDemo(opts.IO, dir)
+}
+
+func runDemo(ios *cmdutil.Factory, dir string) error {
 	now := ios.Now().UTC().Truncate(time.Second)
 	day := 24 * time.Hour
 	out := ios.Out
@@ -150,4 +168,8 @@ func rel(base, p string) string {
 		return r
 	}
 	return p
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ") + "\n"
 }

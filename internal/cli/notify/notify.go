@@ -1,4 +1,6 @@
-package cli
+// Package notify is canary notify test: whether a watch list's alert
+// channels deliver.
+package notify
 
 import (
 	"context"
@@ -16,12 +18,21 @@ import (
 	"github.com/canarykit/canarykit/watch/alert"
 )
 
-func newNotifyCmd(ios *streams) *cobra.Command {
+// TestOptions are canary notify test's command line.
+type TestOptions struct {
+	IO     *cmdutil.Factory
+	Config string
+	Format string
+}
+
+// NewCmd is canary notify; runF, when not nil, runs instead of notify
+// test, for tests of the flags.
+func NewCmd(ios *cmdutil.Factory, runF func(*TestOptions) error) *cobra.Command {
+	opts := &TestOptions{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "notify",
 		Short: "Test the alert channels of a watch list",
 	}
-	var config, format string
 	test := &cobra.Command{
 		Use:   "test --config watch.yaml",
 		Short: "Send a test alert through every configured channel",
@@ -46,49 +57,56 @@ recipient, 3 otherwise.`,
 		Example: "  canary notify test --config watch.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			cfg, err := watch.LoadConfig(config)
-			if err != nil {
-				return err
-			}
-			channels, err := watch.Channels(cfg.Alerts, ios.Getenv, cmdutil.UserAgent())
-			if err != nil {
-				return err
-			}
-			if len(channels) == 0 {
-				return fmt.Errorf("%s has no alert channels: add webhooks, email or commands under alerts (docs/WATCH.md)", config)
-			}
-			m := &alert.Message{Kind: "test", Target: "canary-notify-test", Status: verdict.OK, At: ios.Now().UTC(),
-				Summary: "a test alert from canary notify test", Events: []alert.Event{}}
-			payload, _ := json.Marshal(m)
-			var results []notifyResult
-			failed := 0
-			for _, c := range channels {
-				r := probeChannel(c, m, payload)
-				if !r.Delivered {
-					failed++
-				}
-				results = append(results, r)
-			}
-			if format == "json" {
-				json.NewEncoder(verdict.JSONWriter(ios.Out)).Encode(map[string]any{"ok": failed == 0, "channels": results})
-			} else {
-				writeNotifyResults(ios.Out, results)
-				fmt.Fprintf(ios.Out, "%d of %d channel(s) delivered the test alert\n", len(results)-failed, len(results))
-			}
-			if failed > 0 {
-				return cmdutil.ExitError{Code: 3}
-			}
-			return nil
+			return runTest(opts)
 		},
 	}
-	test.Flags().StringVarP(&config, "config", "c", "", "the watch list whose alerts to test")
-	test.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	test.Flags().StringVarP(&opts.Config, "config", "c", "", "the watch list whose alerts to test")
+	test.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text or json")
 	test.MarkFlagRequired("config")
 	cmd.AddCommand(test)
 	return cmd
+}
+
+func runTest(opts *TestOptions) error {
+	if err := cmdutil.CheckFormat(opts.Format); err != nil {
+		return err
+	}
+	cfg, err := watch.LoadConfig(opts.Config)
+	if err != nil {
+		return err
+	}
+	channels, err := watch.Channels(cfg.Alerts, opts.IO.Getenv, cmdutil.UserAgent())
+	if err != nil {
+		return err
+	}
+	if len(channels) == 0 {
+		return fmt.Errorf("%s has no alert channels: add webhooks, email or commands under alerts (docs/WATCH.md)", opts.Config)
+	}
+	m := &alert.Message{Kind: "test", Target: "canary-notify-test", Status: verdict.OK, At: opts.IO.Now().UTC(),
+		Summary: "a test alert from canary notify test", Events: []alert.Event{}}
+	payload, _ := json.Marshal(m)
+	var results []notifyResult
+	failed := 0
+	for _, c := range channels {
+		r := probeChannel(c, m, payload)
+		if !r.Delivered {
+			failed++
+		}
+		results = append(results, r)
+	}
+	if opts.Format == "json" {
+		json.NewEncoder(verdict.JSONWriter(opts.IO.Out)).Encode(map[string]any{"ok": failed == 0, "channels": results})
+	} else {
+		writeNotifyResults(opts.IO.Out, results)
+		fmt.Fprintf(opts.IO.Out, "%d of %d channel(s) delivered the test alert\n", len(results)-failed, len(results))
+	}
+	if failed > 0 {
+		return cmdutil.ExitError{Code: 3}
+	}
+	return nil
 }
 
 // A notifyResult is what canary notify test found of one channel: what

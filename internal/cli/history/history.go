@@ -1,4 +1,6 @@
-package cli
+// Package history is canary history and canary archive export: what
+// canary watch recorded, read back.
+package history
 
 import (
 	"context"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
 	"github.com/canarykit/canarykit/verify"
@@ -19,9 +22,19 @@ import (
 	"github.com/canarykit/canarykit/watch/store"
 )
 
-func newHistoryCmd(ios *streams) *cobra.Command {
-	var dbFlag, format string
-	var limit int
+// Options are canary history's command line.
+type Options struct {
+	IO     *cmdutil.Factory
+	Args   []string
+	DB     string
+	Format string
+	Limit  int
+}
+
+// NewCmd is canary history; runF, when not nil, runs instead of the
+// command, for tests of the flags.
+func NewCmd(ios *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "history [TARGET]",
 		Short: "Show a watched canary's timeline: the canaries seen and what happened",
@@ -37,28 +50,36 @@ is never shown as the new one's.`,
   canary history example-org --format json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
+			opts.Args = args
+			if runF != nil {
+				return runF(opts)
 			}
-			ctx := context.Background()
-			db, err := openWatchDB(ctx, ios, dbFlag)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if len(args) == 0 {
-				return listTargets(ctx, ios, db, format)
-			}
-			return showHistory(ctx, ios, db, args[0], format, limit)
+			return run(opts)
 		},
 	}
-	cmd.Flags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
-	cmd.Flags().IntVar(&limit, "limit", 0, "show only the last N events (default all)")
+	cmd.Flags().StringVar(&opts.DB, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text or json")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "show only the last N events (default all)")
 	return cmd
 }
 
-func listTargets(ctx context.Context, ios *streams, db *store.DB, format string) error {
+func run(opts *Options) error {
+	if err := cmdutil.CheckFormat(opts.Format); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := opts.IO.OpenHistory(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if len(opts.Args) == 0 {
+		return listTargets(ctx, opts.IO, db, opts.Format)
+	}
+	return showHistory(ctx, opts.IO, db, opts.Args[0], opts.Format, opts.Limit)
+}
+
+func listTargets(ctx context.Context, ios *cmdutil.Factory, db *store.DB, format string) error {
 	list, err := db.Targets(ctx)
 	if err != nil {
 		return err
@@ -123,7 +144,7 @@ func failedRuns(checks []store.Check) []timelineEntry {
 	return out
 }
 
-func showHistory(ctx context.Context, ios *streams, db *store.DB, name, format string, limit int) error {
+func showHistory(ctx context.Context, ios *cmdutil.Factory, db *store.DB, name, format string, limit int) error {
 	t, err := db.FindTarget(ctx, name)
 	if err != nil {
 		return err
@@ -212,12 +233,22 @@ func stampOr(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04")
 }
 
-func newArchiveCmd(ios *streams) *cobra.Command {
+// ExportOptions are canary archive export's command line.
+type ExportOptions struct {
+	IO     *cmdutil.Factory
+	Args   []string
+	DB     string
+	Target string
+}
+
+// NewArchiveCmd is canary archive; runF, when not nil, runs instead of
+// archive export, for tests of the flags.
+func NewArchiveCmd(ios *cmdutil.Factory, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "archive",
 		Short: "Export the canaries canary watch has stored",
 	}
-	var dbFlag, target string
 	export := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Write every stored canary as files that gpg can verify",
@@ -237,30 +268,38 @@ replaced.`,
   canary archive export canary-archive --target example-org`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := context.Background()
-			db, err := openWatchDB(ctx, ios, dbFlag)
-			if err != nil {
-				return err
+			opts.Args = args
+			if runF != nil {
+				return runF(opts)
 			}
-			defer db.Close()
-			id := ""
-			if target != "" {
-				t, err := db.FindTarget(ctx, target)
-				if err != nil {
-					return err
-				}
-				id = t.ID
-			}
-			n, err := watch.Export(ctx, db, args[0], id)
-			if err != nil {
-				return err
-			}
-			verdict.Fprintf(ios.Out, "exported %d canaries to %s\n", n, args[0])
-			return nil
+			return runExport(opts)
 		},
 	}
-	export.Flags().StringVar(&dbFlag, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
-	export.Flags().StringVar(&target, "target", "", "export only this target")
+	export.Flags().StringVar(&opts.DB, "db", "", "the history database (default $XDG_STATE_HOME/canarykit/watch.db)")
+	export.Flags().StringVar(&opts.Target, "target", "", "export only this target")
 	cmd.AddCommand(export)
 	return cmd
+}
+
+func runExport(opts *ExportOptions) error {
+	ctx := context.Background()
+	db, err := opts.IO.OpenHistory(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	id := ""
+	if opts.Target != "" {
+		t, err := db.FindTarget(ctx, opts.Target)
+		if err != nil {
+			return err
+		}
+		id = t.ID
+	}
+	n, err := watch.Export(ctx, db, opts.Args[0], id)
+	if err != nil {
+		return err
+	}
+	verdict.Fprintf(opts.IO.Out, "exported %d canaries to %s\n", n, opts.Args[0])
+	return nil
 }

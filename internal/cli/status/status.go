@@ -1,4 +1,5 @@
-package cli
+// Package status is canary status: when a publisher's next canary is due.
+package status
 
 import (
 	"encoding/json"
@@ -15,8 +16,20 @@ import (
 	"github.com/canarykit/canarykit/verify"
 )
 
-func newStatusCmd(io *streams) *cobra.Command {
-	var config, out, at, warn, format string
+// Options are canary status's command line.
+type Options struct {
+	IO         *cmdutil.Factory
+	Config     string
+	Dir        string
+	At         string
+	WarnBefore string
+	Format     string
+}
+
+// NewCmd is canary status; runF, when not nil, runs instead of the
+// command, for tests of the flags.
+func NewCmd(io *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: io}
 	cmd := &cobra.Command{
 		Use:   "status --config canary.yaml --out DIR",
 		Short: "Tell a publisher when the next canary is due",
@@ -43,48 +56,55 @@ weekends included.
   0 9 * * * s=$(canary status --config /srv/canary/canary.yaml --out /srv/canary/public) || echo "$s"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			now, err := clock(io, at)
-			if err != nil {
-				return err
-			}
-			before, err := canary.ParseDuration(warn)
-			if err != nil || before <= 0 {
-				return fmt.Errorf("--warn-before %q: give a duration such as 14d or 3w", warn)
-			}
-			def, err := canary.LoadDefinition(config)
-			if err != nil {
-				return err
-			}
-			s, err := publish.Check(publish.StatusOptions{Def: def, Dir: out, At: now, WarnBefore: before})
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				err = json.NewEncoder(verdict.JSONWriter(io.Out)).Encode(s)
-			} else {
-				err = writeStatus(io, s)
-			}
-			if err != nil {
-				return err
-			}
-			if s.Status != verify.OK {
-				return cmdutil.ExitError{Code: int(s.Status)}
-			}
-			return nil
+			return run(opts)
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "canary.yaml", "the canary definition")
-	cmd.Flags().StringVar(&out, "out", "public", "the publication directory canary issue writes")
-	cmd.Flags().StringVar(&at, "at", "", "judge as of this RFC 3339 time instead of now")
-	cmd.Flags().StringVar(&warn, "warn-before", "14d", "WARNING this long before the next canary is due")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.Config, "config", "canary.yaml", "the canary definition")
+	cmd.Flags().StringVar(&opts.Dir, "out", "public", "the publication directory canary issue writes")
+	cmd.Flags().StringVar(&opts.At, "at", "", "judge as of this RFC 3339 time instead of now")
+	cmd.Flags().StringVar(&opts.WarnBefore, "warn-before", "14d", "WARNING this long before the next canary is due")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
 	return cmd
 }
 
-func writeStatus(io *streams, s *publish.Status) error {
+func run(opts *Options) error {
+	if err := cmdutil.CheckFormat(opts.Format); err != nil {
+		return err
+	}
+	now, err := opts.IO.At(opts.At)
+	if err != nil {
+		return err
+	}
+	before, err := canary.ParseDuration(opts.WarnBefore)
+	if err != nil || before <= 0 {
+		return fmt.Errorf("--warn-before %q: give a duration such as 14d or 3w", opts.WarnBefore)
+	}
+	def, err := canary.LoadDefinition(opts.Config)
+	if err != nil {
+		return err
+	}
+	s, err := publish.Check(publish.StatusOptions{Def: def, Dir: opts.Dir, At: now, WarnBefore: before})
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		err = json.NewEncoder(verdict.JSONWriter(opts.IO.Out)).Encode(s)
+	} else {
+		err = writeStatus(opts.IO, s)
+	}
+	if err != nil {
+		return err
+	}
+	if s.Status != verify.OK {
+		return cmdutil.ExitError{Code: int(s.Status)}
+	}
+	return nil
+}
+
+func writeStatus(io *cmdutil.Factory, s *publish.Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", s.Summary)
 	width := 0
