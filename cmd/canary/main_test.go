@@ -12,6 +12,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	canarycli "github.com/canarykit/canarykit/internal/cli"
+	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/kmstest"
 )
 
@@ -26,10 +28,16 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// testStreams is systemStreams with a clock scripts can set through
+// streams is the Factory the tests build commands from.
+type streams = cmdutil.Factory
+
+// run runs canary in-process, as main does.
+func run(args []string, f *cmdutil.Factory) int { return canarycli.Run(args, f) }
+
+// testStreams is cmdutil.System with a clock scripts can set through
 // CANARY_TEST_NOW, so that keys, canaries and verdicts are reproducible.
 func testStreams() *streams {
-	s := systemStreams()
+	s := cmdutil.System()
 	if v := os.Getenv("CANARY_TEST_NOW"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	canarycli "github.com/canarykit/canarykit/internal/cli"
 	"github.com/canarykit/canarykit/internal/mangen"
 )
 
@@ -26,7 +27,7 @@ var manDate = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 // manRoot is the full command tree as a shell or man sees it, with the
 // flags and commands cobra adds only when a command runs.
 func manRoot() *cobra.Command {
-	root := newRootCmd(testStreams(), nil)
+	root := canarycli.NewRootCmd(testStreams(), nil)
 	root.InitDefaultVersionFlag()
 	root.InitDefaultHelpFlag()
 	root.InitDefaultCompletionCmd()
@@ -57,9 +58,9 @@ func TestManPages(t *testing.T) {
 	for _, p := range pages {
 		want[p.Name] = true
 	}
-	for _, c := range commands {
-		if !want["canary-"+c.name+".1"] {
-			t.Errorf("canary %s has no page", c.name)
+	for _, name := range canarycli.CommandNames() {
+		if !want["canary-"+name+".1"] {
+			t.Errorf("canary %s has no page", name)
 		}
 	}
 	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -63,44 +62,4 @@ func TestSigningScripts(t *testing.T) {
 			},
 		},
 	})
-}
-
-func TestPassphraseFile(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "pass")
-	io := &streams{Getenv: func(string) string { return "" }}
-	for _, tc := range []struct {
-		data    string
-		mode    os.FileMode
-		want    string
-		wantErr string
-	}{
-		{"secret\nignored\n", 0o600, "secret", ""},
-		{"secret\r\n", 0o400, "secret", ""},
-		{"secret", 0o600, "secret", ""},
-		{"secret\n", 0o640, "", "can be read by others (mode 0640)"},
-		{"\nsecret\n", 0o600, "", "is empty"},
-	} {
-		os.Remove(p)
-		os.WriteFile(p, []byte(tc.data), tc.mode)
-		os.Chmod(p, tc.mode)
-		f, err := passphraseFrom(io, p)
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%q mode %o: err %v, want %q", tc.data, tc.mode, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tc.data, err)
-			continue
-		}
-		got, _ := f("", "")
-		if string(got) != tc.want {
-			t.Errorf("%q: passphrase %q, want %q", tc.data, got, tc.want)
-		}
-	}
-	if _, err := passphraseFrom(io, filepath.Join(dir, "missing")); err == nil {
-		t.Error("a missing file gave no error")
-	}
 }
