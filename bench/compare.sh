@@ -111,9 +111,9 @@ done | sort -k1,1 -k2,2g | awk '
 echo
 echo "== package benchmarks (go test -bench)"
 go test -run '^$' -bench 'BenchmarkVerifyVsFloor|BenchmarkVerify$|BenchmarkFloor' -benchtime 2s ./verify | grep -E '^Benchmark'
-go test -run '^$' -bench 'BenchmarkIssue' -benchtime 20x ./issue | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkIssue' -benchtime 20x ./internal/issue | grep -E '^Benchmark'
 if [ "${WATCH:-1}" = 1 ]; then
-	go test -run '^$' -bench 'BenchmarkWatch10k' -benchtime 1x ./watch | grep -E '^Benchmark'
+	go test -run '^$' -bench 'BenchmarkWatch10k' -benchtime 1x ./internal/watch | grep -E '^Benchmark'
 fi
 
 echo

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/signer"
 )
 
 func TestOpenIndentedBlock(t *testing.T) {

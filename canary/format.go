@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/canarykit/canarykit/freshness"
+	"github.com/canarykit/canarykit/internal/freshness"
 )
 
 // FormatV1 is the format tag on the first line of every canary this

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/schema"
+	"github.com/canarykit/canarykit/internal/schema"
 )
 
 func sample() *Canary {

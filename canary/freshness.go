@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/canarykit/canarykit/freshness"
+	"github.com/canarykit/canarykit/internal/freshness"
 )
 
 // The optional Freshness section follows the statements: a header line,

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/freshness"
-	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
-	"github.com/canarykit/canarykit/schema"
+	"github.com/canarykit/canarykit/internal/freshness"
+	ft "github.com/canarykit/canarykit/internal/freshness/freshnesstest"
+	"github.com/canarykit/canarykit/internal/schema"
 )
 
 func unhex(s string) []byte {

@@ -14,8 +14,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/signer"
 )
 
 // The bad-input matrix of docs/SECURITY.md: every row is a case here, and

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/freshness"
-	"github.com/canarykit/canarykit/freshness/tsa"
+	"github.com/canarykit/canarykit/internal/freshness"
+	"github.com/canarykit/canarykit/internal/freshness/tsa"
 )
 
 // FreshnessOptions say how to judge proofs of when a canary was signed.

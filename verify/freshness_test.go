@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/freshness"
-	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/freshness"
+	ft "github.com/canarykit/canarykit/internal/freshness/freshnesstest"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/signer"
 )
 
 // oldKey signs at the times of the real drand and Bitcoin vectors

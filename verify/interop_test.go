@@ -13,7 +13,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
-	pgpkeys "github.com/canarykit/canarykit/keys"
+	pgpkeys "github.com/canarykit/canarykit/internal/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 

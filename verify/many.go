@@ -4,7 +4,7 @@ import (
 	"iter"
 	"runtime"
 
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 // Many judges n canaries with the same options on up to jobs goroutines

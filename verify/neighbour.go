@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/freshness/tsa"
+	"github.com/canarykit/canarykit/internal/freshness/tsa"
 )
 
 // MaxNeighbourBytes bounds a file found by its name beside a fetched

@@ -18,7 +18,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/gpgtest"
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 // Issue 14, item 5: a key whose primary user ID carries only SHA-1

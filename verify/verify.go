@@ -14,8 +14,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/keys"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/keys"
 )
 
 // A Status follows the monitoring-plugin convention, so that its value is

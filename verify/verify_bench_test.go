@@ -14,8 +14,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
-	pgpkeys "github.com/canarykit/canarykit/keys"
-	signing "github.com/canarykit/canarykit/signer"
+	pgpkeys "github.com/canarykit/canarykit/internal/keys"
+	signing "github.com/canarykit/canarykit/internal/signer"
 )
 
 // Benchmarks of verifying one canary of about 3 KB, as bench/compare.sh

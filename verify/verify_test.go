@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	pgpkeys "github.com/canarykit/canarykit/keys"
+	pgpkeys "github.com/canarykit/canarykit/internal/keys"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
-	signing "github.com/canarykit/canarykit/signer"
+	signing "github.com/canarykit/canarykit/internal/signer"
 )
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)

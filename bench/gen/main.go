@@ -35,8 +35,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/signer"
 )
 
 func main() {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+	ft "github.com/canarykit/canarykit/internal/freshness/freshnesstest"
 )
 
 // freshnessSetup gives every script stand-ins for the freshness services

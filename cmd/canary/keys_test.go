@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 // cli runs canary commands in-process in dir, with a fixed clock and a

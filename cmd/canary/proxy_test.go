@@ -24,7 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	ft "github.com/canarykit/canarykit/freshness/freshnesstest"
+	ft "github.com/canarykit/canarykit/internal/freshness/freshnesstest"
 	"github.com/canarykit/canarykit/internal/socks5test"
 )
 

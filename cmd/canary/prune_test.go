@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/watch/store"
+	"github.com/canarykit/canarykit/internal/watch/store"
 )
 
 func TestDBPrune(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/corpustest"
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 // TestVerifyManyParallelMatchesSerial checks that judging many SOURCEs at

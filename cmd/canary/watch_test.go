@@ -23,7 +23,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/watch/store"
+	"github.com/canarykit/canarykit/internal/watch/store"
 )
 
 // TestWatchScripts runs testdata/watch/*.txtar: canary watch over sites

@@ -3,8 +3,8 @@ package cli
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
+	"github.com/canarykit/canarykit/internal/fetch"
 )
 
 // The commands still in this package (the publisher's, whose move belongs

@@ -13,8 +13,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/duration"
-	"github.com/canarykit/canarykit/issue"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/issue"
+	"github.com/canarykit/canarykit/internal/signer"
 	"github.com/canarykit/canarykit/verify"
 )
 

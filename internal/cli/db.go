@@ -14,8 +14,8 @@ import (
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/duration"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/watch"
-	"github.com/canarykit/canarykit/watch/store"
+	"github.com/canarykit/canarykit/internal/watch"
+	"github.com/canarykit/canarykit/internal/watch/store"
 )
 
 func newDBCmd(ios *streams) *cobra.Command {

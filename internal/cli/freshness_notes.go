@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/canarykit/canarykit/canary"
-	issuing "github.com/canarykit/canarykit/issue"
+	issuing "github.com/canarykit/canarykit/internal/issue"
 )
 
 // freshnessNotes tells the publisher, on standard error, which optional

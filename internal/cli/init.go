@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/atomicfile"
-	"github.com/canarykit/canarykit/issue"
-	"github.com/canarykit/canarykit/schema"
+	"github.com/canarykit/canarykit/internal/issue"
+	"github.com/canarykit/canarykit/internal/schema"
 )
 
 // schemaFile is the definition's JSON Schema, which canary init writes

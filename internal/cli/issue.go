@@ -15,8 +15,8 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/atomicfile"
-	"github.com/canarykit/canarykit/issue"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/issue"
+	"github.com/canarykit/canarykit/internal/signer"
 	"github.com/canarykit/canarykit/verify"
 )
 

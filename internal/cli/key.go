@@ -13,7 +13,7 @@ import (
 
 	"github.com/canarykit/canarykit/internal/atomicfile"
 	"github.com/canarykit/canarykit/internal/duration"
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 func newKeyCmd(io *streams) *cobra.Command {

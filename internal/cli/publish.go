@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/canary"
+	"github.com/canarykit/canarykit/internal/issue"
+	"github.com/canarykit/canarykit/internal/publish"
+	"github.com/canarykit/canarykit/internal/signer"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/issue"
-	"github.com/canarykit/canarykit/publish"
-	"github.com/canarykit/canarykit/signer"
 )
 
 func newPublishCmd(io *streams) *cobra.Command {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/canarykit/canarykit/canary"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
-	"github.com/canarykit/canarykit/publish"
+	"github.com/canarykit/canarykit/internal/publish"
 )
 
 func TestPassphraseFile(t *testing.T) {

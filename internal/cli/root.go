@@ -19,8 +19,8 @@ import (
 	trustcmd "github.com/canarykit/canarykit/internal/cli/trust"
 	verifycmd "github.com/canarykit/canarykit/internal/cli/verify"
 	versioncmd "github.com/canarykit/canarykit/internal/cli/version"
+	signing "github.com/canarykit/canarykit/internal/signer"
 	"github.com/canarykit/canarykit/internal/verdict"
-	signing "github.com/canarykit/canarykit/signer"
 )
 
 // Main runs canary with the process's streams; its result is the exit code.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/canarykit/canarykit/internal/atomicfile"
 	"github.com/canarykit/canarykit/internal/duration"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/signer"
 )
 
 // newKeyExportKMSCmd makes the OpenPGP public key of a KMS key, the one

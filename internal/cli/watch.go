@@ -14,16 +14,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/cli/build"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/internal/fetch"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/internal/watch"
+	"github.com/canarykit/canarykit/internal/watch/metrics"
+	"github.com/canarykit/canarykit/internal/watch/store"
 	"github.com/canarykit/canarykit/verify"
-	"github.com/canarykit/canarykit/watch"
-	"github.com/canarykit/canarykit/watch/metrics"
-	"github.com/canarykit/canarykit/watch/store"
 )
 
 type watchFlags struct {

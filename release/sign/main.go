@@ -25,7 +25,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
-	"github.com/canarykit/canarykit/signer"
+	"github.com/canarykit/canarykit/internal/signer"
 )
 
 func main() {

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/canarykit/canarykit/trust"
-	"github.com/canarykit/canarykit/watch/store"
+	"github.com/canarykit/canarykit/internal/trust"
+	"github.com/canarykit/canarykit/internal/watch/store"
 )
 
 // Factory is a command's outside world, injected so that tests can drive

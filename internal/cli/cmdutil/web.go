@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/cli/build"
 	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/internal/fetch"
 )
 
 // WebFlags are a command's network settings, and the one place where its

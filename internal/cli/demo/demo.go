@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
-	issuing "github.com/canarykit/canarykit/issue"
-	pgpkeys "github.com/canarykit/canarykit/keys"
+	issuing "github.com/canarykit/canarykit/internal/issue"
+	pgpkeys "github.com/canarykit/canarykit/internal/keys"
 	"github.com/canarykit/canarykit/verify"
 )
 

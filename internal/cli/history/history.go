@@ -17,9 +17,9 @@ import (
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
+	"github.com/canarykit/canarykit/internal/watch"
+	"github.com/canarykit/canarykit/internal/watch/store"
 	"github.com/canarykit/canarykit/verify"
-	"github.com/canarykit/canarykit/watch"
-	"github.com/canarykit/canarykit/watch/store"
 )
 
 // Options are canary history's command line.

@@ -14,8 +14,8 @@ import (
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/redact"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/watch"
-	"github.com/canarykit/canarykit/watch/alert"
+	"github.com/canarykit/canarykit/internal/watch"
+	"github.com/canarykit/canarykit/internal/watch/alert"
 )
 
 // TestOptions are canary notify test's command line.

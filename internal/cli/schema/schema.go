@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
-	"github.com/canarykit/canarykit/schema"
+	"github.com/canarykit/canarykit/internal/schema"
 )
 
 // Options are canary schema's command line.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/duration"
+	"github.com/canarykit/canarykit/internal/issue"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/issue"
 	"github.com/canarykit/canarykit/verify"
 )
 

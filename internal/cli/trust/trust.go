@@ -11,9 +11,9 @@ import (
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	verifycmd "github.com/canarykit/canarykit/internal/cli/verify"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/trust"
 	"github.com/canarykit/canarykit/internal/verdict"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/trust"
 	"github.com/canarykit/canarykit/verify"
 )
 

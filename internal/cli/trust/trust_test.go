@@ -7,7 +7,7 @@ import (
 	"github.com/canarykit/canarykit/internal/cli/clitest"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	verifycmd "github.com/canarykit/canarykit/internal/cli/verify"
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 func TestNewCmdFlags(t *testing.T) {

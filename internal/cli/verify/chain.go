@@ -12,12 +12,12 @@ import (
 	"strings"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/fetch"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
+	"github.com/canarykit/canarykit/internal/fetch"
+	"github.com/canarykit/canarykit/internal/issue"
 	"github.com/canarykit/canarykit/internal/redact"
-	"github.com/canarykit/canarykit/issue"
-	"github.com/canarykit/canarykit/source"
-	"github.com/canarykit/canarykit/trust"
+	"github.com/canarykit/canarykit/internal/source"
+	"github.com/canarykit/canarykit/internal/trust"
 	"github.com/canarykit/canarykit/verify"
 )
 

@@ -1,7 +1,7 @@
 package verify
 
 import (
-	"github.com/canarykit/canarykit/source"
+	"github.com/canarykit/canarykit/internal/source"
 	"github.com/canarykit/canarykit/verify"
 )
 

@@ -4,10 +4,10 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/canarykit/canarykit/freshness"
 	"github.com/canarykit/canarykit/internal/cli/clitest"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
-	"github.com/canarykit/canarykit/keys"
+	"github.com/canarykit/canarykit/internal/freshness"
+	"github.com/canarykit/canarykit/internal/keys"
 )
 
 // defaults are verify's Options with no flags; each case changes some.

@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/canarykit/canarykit/canary"
-	"github.com/canarykit/canarykit/freshness"
-	"github.com/canarykit/canarykit/freshness/tsa"
+	"github.com/canarykit/canarykit/internal/freshness"
+	"github.com/canarykit/canarykit/internal/freshness/tsa"
 	"github.com/canarykit/canarykit/verify"
 )
 

@@ -7,8 +7,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/trust"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/trust"
 	"github.com/canarykit/canarykit/verify"
 )
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
-	"github.com/canarykit/canarykit/source"
+	"github.com/canarykit/canarykit/internal/source"
 )
 
 // input is what a SOURCE argument yields: package source reads it (the

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/canarykit/canarykit/freshness/freshnesstest"
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
+	"github.com/canarykit/canarykit/internal/freshness/freshnesstest"
 )
 
 // TestNeighbours checks what readURL finds beside a canary: SOURCE.asc and

@@ -13,8 +13,8 @@ import (
 
 	"github.com/canarykit/canarykit/internal/cli/cmdutil"
 	"github.com/canarykit/canarykit/internal/duration"
-	"github.com/canarykit/canarykit/keys"
-	"github.com/canarykit/canarykit/source"
+	"github.com/canarykit/canarykit/internal/keys"
+	"github.com/canarykit/canarykit/internal/source"
 	"github.com/canarykit/canarykit/verify"
 )
 
